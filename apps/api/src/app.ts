@@ -1,0 +1,43 @@
+import Fastify, { type FastifyInstance } from "fastify";
+import cors from "@fastify/cors";
+import swagger from "@fastify/swagger";
+import { jsonSchemaTransform, jsonSchemaTransformObject, serializerCompiler, validatorCompiler } from "fastify-type-provider-zod";
+import type { ApiDeps } from "./deps.js";
+import { registerErrorHandling } from "./http/errors.js";
+import { healthRoutes } from "./routes/health.js";
+import { projectRoutes } from "./routes/projects.js";
+import { pipelineRoutes } from "./routes/pipelines.js";
+import { runRoutes } from "./routes/runs.js";
+import { logRoutes } from "./routes/logs.js";
+
+export const API_PREFIX = "/api/v1";
+
+/** Routes only do transport: validate with zod, call a domain function or query, shape the reply. */
+export async function buildApp(deps: ApiDeps, options: { logger?: boolean } = {}): Promise<FastifyInstance> {
+  const app = Fastify({ logger: options.logger ?? false, bodyLimit: 1024 * 1024 });
+  app.setValidatorCompiler(validatorCompiler);
+  app.setSerializerCompiler(serializerCompiler);
+  registerErrorHandling(app);
+  await app.register(cors, { origin: true });
+  await app.register(swagger, {
+    openapi: {
+      openapi: "3.1.0",
+      info: { title: "Trellis API", version: "1.0.0", description: "Pipelines, runs, steps and logs of a Trellis control plane." },
+      servers: [{ url: "/" }],
+    },
+    transform: jsonSchemaTransform,
+    transformObject: jsonSchemaTransformObject,
+  });
+  await app.register(
+    async (api) => {
+      await api.register(healthRoutes(deps));
+      await api.register(projectRoutes(deps));
+      await api.register(pipelineRoutes(deps));
+      await api.register(runRoutes(deps));
+      await api.register(logRoutes(deps));
+      api.get("/openapi.json", { schema: { hide: true } }, async () => app.swagger());
+    },
+    { prefix: API_PREFIX },
+  );
+  return app;
+}

@@ -1,0 +1,70 @@
+import type { PrismaClient } from "@trellis/db";
+import { notFound } from "@trellis/engine";
+import { iso } from "./iso.js";
+
+async function lastRuns(db: PrismaClient, pipelineIds: string[]) {
+  if (pipelineIds.length === 0) return new Map<string, { id: string; status: string; createdAt: string }>();
+  // DISTINCT ON uses the (projectId, pipelineId, createdAt) index per pipeline.
+  const rows = await db.$queryRaw<{ pipelineId: string; id: string; status: string; createdAt: Date }[]>`
+    SELECT DISTINCT ON ("pipelineId") "pipelineId", id, status::text AS status, "createdAt"
+    FROM "Run" WHERE "pipelineId" = ANY(${pipelineIds}::uuid[])
+    ORDER BY "pipelineId", "createdAt" DESC, id DESC`;
+  return new Map(rows.map((r) => [r.pipelineId, { id: r.id, status: r.status, createdAt: iso(r.createdAt) }]));
+}
+
+type PipelineRow = { id: string; name: string; description: string; latestVersion: number; createdAt: Date; updatedAt: Date };
+
+function toSummary(p: PipelineRow, last: Map<string, { id: string; status: string; createdAt: string }>) {
+  return {
+    id: p.id,
+    name: p.name,
+    description: p.description,
+    latestVersion: p.latestVersion,
+    createdAt: iso(p.createdAt),
+    updatedAt: iso(p.updatedAt),
+    lastRun: (last.get(p.id) ?? null) as { id: string; status: "queued" | "running" | "succeeded" | "failed" | "cancelled"; createdAt: string } | null,
+  };
+}
+
+export async function listPipelines(db: PrismaClient, projectId: string) {
+  const rows = await db.pipeline.findMany({ where: { projectId }, orderBy: { name: "asc" } });
+  const last = await lastRuns(db, rows.map((r) => r.id));
+  return { items: rows.map((r) => toSummary(r, last)) };
+}
+
+export async function pipelineSummary(db: PrismaClient, pipelineId: string) {
+  const row = await db.pipeline.findUniqueOrThrow({ where: { id: pipelineId } });
+  return toSummary(row, await lastRuns(db, [row.id]));
+}
+
+async function pipelineByName(db: PrismaClient, projectId: string, name: string) {
+  const pipeline = await db.pipeline.findUnique({ where: { projectId_name: { projectId, name } } });
+  if (!pipeline) throw notFound(`pipeline "${name}"`);
+  return pipeline;
+}
+
+const versionSummarySelect = { version: true, createdAt: true, contentDigest: true, codeDigest: true } as const;
+
+export async function getPipeline(db: PrismaClient, projectId: string, name: string) {
+  const pipeline = await pipelineByName(db, projectId, name);
+  const versions = await db.pipelineVersion.findMany({ where: { pipelineId: pipeline.id }, orderBy: { version: "desc" }, select: versionSummarySelect });
+  return {
+    pipeline: toSummary(pipeline, await lastRuns(db, [pipeline.id])),
+    versions: versions.map((v) => ({ ...v, createdAt: iso(v.createdAt) })),
+  };
+}
+
+export async function getVersionSummary(db: PrismaClient, pipelineId: string, version: number) {
+  const v = await db.pipelineVersion.findUniqueOrThrow({ where: { pipelineId_version: { pipelineId, version } }, select: versionSummarySelect });
+  return { ...v, createdAt: iso(v.createdAt) };
+}
+
+export async function getVersion(db: PrismaClient, projectId: string, name: string, version: number) {
+  const pipeline = await pipelineByName(db, projectId, name);
+  const v = await db.pipelineVersion.findUnique({
+    where: { pipelineId_version: { pipelineId: pipeline.id, version } },
+    select: { ...versionSummarySelect, specText: true, spec: true },
+  });
+  if (!v) throw notFound(`version ${version} of pipeline "${name}"`);
+  return { ...v, createdAt: iso(v.createdAt), spec: v.spec as Record<string, unknown> };
+}

@@ -1,0 +1,35 @@
+import { createPrismaClient, type PrismaClient } from "@trellis/db";
+import { createRedis, createStepQueue, ensureProject, DEFAULT_PROJECT, loadEngineConfig, type EngineConfig } from "@trellis/engine";
+import type { FastifyInstance } from "fastify";
+import { buildApp } from "./app.js";
+import { LogHub } from "./log-hub.js";
+import type { ApiDeps } from "./deps.js";
+
+export interface ApiServer {
+  app: FastifyInstance;
+  deps: ApiDeps;
+  close(): Promise<void>;
+}
+
+/** Wires real dependencies (Postgres, Redis, the step queue) into the app. */
+export async function createApiServer(options: { db?: PrismaClient; config?: EngineConfig; queueName?: string; logger?: boolean } = {}): Promise<ApiServer> {
+  const db = options.db ?? createPrismaClient();
+  const redis = createRedis();
+  const subscriber = createRedis();
+  const queue = createStepQueue(redis, options.queueName);
+  const logHub = new LogHub(subscriber);
+  const deps: ApiDeps = { db, redis, queue, config: options.config ?? loadEngineConfig(), logHub, ping: { redis: () => redis.ping() } };
+  await ensureProject(db, DEFAULT_PROJECT, "The default project");
+  const app = await buildApp(deps, { logger: options.logger ?? false });
+  return {
+    app,
+    deps,
+    async close() {
+      await app.close();
+      await logHub.close();
+      await queue.close();
+      await redis.quit().catch(() => undefined);
+      if (!options.db) await db.$disconnect();
+    },
+  };
+}

@@ -1,0 +1,181 @@
+import { cp, mkdir, rename, rm, stat, writeFile } from "node:fs/promises";
+import { randomUUID } from "node:crypto";
+import path from "node:path";
+import type { PrismaClient } from "@trellis/db";
+import { dataPaths, materializeSnapshot, type ClaimedStep } from "@trellis/engine";
+import { renderTemplate, TemplateError, type PipelineSpec, type StepSpec, type TemplateContext } from "@trellis/spec";
+import type { ProcessSpec } from "./executor/shared-executor.js";
+
+/** Environment variables of the worker that a step must not inherit. */
+const PRIVATE_ENV = ["DATABASE_URL", "REDIS_URL", "TEST_DATABASE_URL"];
+
+export interface RunInfo {
+  runId: string;
+  pipeline: string;
+  versionId: string;
+  codeDigest: string | null;
+  params: Record<string, unknown>;
+}
+
+export interface PreparedStep {
+  process: ProcessSpec;
+  spec: StepSpec;
+  outputsDir: string;
+  /** Human-readable command shown in the UI. */
+  command: string;
+}
+
+/** A step that cannot even be started (bad reference, missing upstream output): a terminal failure. */
+export class PreparationError extends Error {}
+
+/**
+ * Turns a claimed step into a process to run: loads the (immutable, cached) spec, makes the
+ * run's workspace from its code snapshot, renders templates against params and upstream
+ * outputs, and lays out the attempt's output paths.
+ */
+export class StepPreparer {
+  private readonly specs = new Map<string, PipelineSpec>();
+  private readonly runs = new Map<string, RunInfo>();
+  private readonly workspaces = new Map<string, Promise<string>>();
+
+  constructor(
+    private readonly db: PrismaClient,
+    private readonly dataDir: string,
+  ) {}
+
+  async prepare(step: ClaimedStep): Promise<PreparedStep> {
+    const run = await this.runInfo(step.runId);
+    const spec = (await this.pipelineSpec(run.versionId)).steps[step.template];
+    if (!spec) throw new PreparationError(`step "${step.template}" is not in the pipeline spec`);
+
+    const [workspace, upstream] = await Promise.all([this.workspace(run), this.upstreamOutputs(step)]);
+    const outputsDir = dataPaths.stepOutputs(this.dataDir, run.runId, step.name, step.attempt);
+    await mkdir(outputsDir, { recursive: true });
+    const outputPaths: Record<string, string> = {};
+    for (const [name, output] of Object.entries(spec.outputs)) {
+      outputPaths[name] = path.join(outputsDir, name);
+      if (output.type === "directory") await mkdir(outputPaths[name], { recursive: true });
+    }
+
+    const ctx: TemplateContext = {
+      params: run.params,
+      outputs: outputPaths,
+      steps: upstream,
+      run: { id: run.runId, pipeline: run.pipeline },
+      step: { name: step.name, attempt: step.attempt },
+    };
+    const render = (text: string, where: string) => {
+      try {
+        return renderTemplate(text, ctx);
+      } catch (err) {
+        if (err instanceof TemplateError) throw new PreparationError(`${where}: cannot resolve \${{ ${err.expression} }}: ${err.message}`);
+        throw err;
+      }
+    };
+
+    const env: Record<string, string> = {};
+    for (const [key, value] of Object.entries(process.env)) if (value !== undefined && !PRIVATE_ENV.includes(key)) env[key] = value;
+    Object.assign(env, {
+      PYTHONUNBUFFERED: "1",
+      TRELLIS_RUN_ID: run.runId,
+      TRELLIS_PIPELINE: run.pipeline,
+      TRELLIS_STEP: step.name,
+      TRELLIS_ATTEMPT: String(step.attempt),
+      TRELLIS_WORKSPACE: workspace,
+      TRELLIS_OUTPUTS_DIR: outputsDir,
+      TRELLIS_PARAMS: JSON.stringify(run.params),
+    });
+    for (const [name, value] of Object.entries(run.params)) {
+      env[`TRELLIS_PARAM_${name.toUpperCase().replace(/[^A-Z0-9]/g, "_")}`] = typeof value === "string" ? value : JSON.stringify(value);
+    }
+    for (const [key, value] of Object.entries(spec.env)) env[key] = render(value, `env.${key}`);
+
+    let argv: string[];
+    let command: string;
+    if (spec.script !== undefined) {
+      const script = render(spec.script, "script");
+      const scriptPath = path.join(dataPaths.stepScratch(this.dataDir, run.runId, step.name, step.attempt), "script");
+      await writeFile(scriptPath, script, { mode: 0o755 });
+      const shell = (spec.shell ?? "bash").trim().split(/\s+/);
+      argv = [...shell, scriptPath];
+      command = `${shell.join(" ")} <<'SCRIPT'\n${script}\nSCRIPT`;
+    } else {
+      const run = render(spec.run ?? "", "run");
+      // Like CI runners: fail on the first failing command and on failures inside pipes.
+      argv = ["bash", "--noprofile", "--norc", "-eo", "pipefail", "-c", run];
+      command = run;
+    }
+    return { process: { argv, cwd: workspace, env, timeoutMs: spec.timeoutMs }, spec, outputsDir, command };
+  }
+
+  private async runInfo(runId: string): Promise<RunInfo> {
+    const cached = this.runs.get(runId);
+    if (cached) return cached;
+    const run = await this.db.run.findUniqueOrThrow({
+      where: { id: runId },
+      select: { params: true, pipelineVersionId: true, pipeline: { select: { name: true } }, pipelineVersion: { select: { codeDigest: true } } },
+    });
+    const info: RunInfo = {
+      runId,
+      pipeline: run.pipeline.name,
+      versionId: run.pipelineVersionId,
+      codeDigest: run.pipelineVersion.codeDigest,
+      params: run.params as Record<string, unknown>,
+    };
+    if (this.runs.size > 1000) this.runs.clear();
+    this.runs.set(runId, info);
+    return info;
+  }
+
+  private async pipelineSpec(versionId: string): Promise<PipelineSpec> {
+    const cached = this.specs.get(versionId);
+    if (cached) return cached;
+    const version = await this.db.pipelineVersion.findUniqueOrThrow({ where: { id: versionId }, select: { spec: true } });
+    const spec = version.spec as unknown as PipelineSpec;
+    if (this.specs.size > 200) this.specs.clear();
+    this.specs.set(versionId, spec);
+    return spec;
+  }
+
+  private async upstreamOutputs(step: ClaimedStep): Promise<TemplateContext["steps"]> {
+    if (step.needs.length === 0) return {};
+    const rows = await this.db.step.findMany({ where: { runId: step.runId, name: { in: step.needs } }, select: { name: true, outputs: true } });
+    return Object.fromEntries(rows.map((r) => [r.name, { outputs: r.outputs as Record<string, unknown> }]));
+  }
+
+  /** The run's working directory: a private copy of the code snapshot shared by its steps. */
+  private workspace(run: RunInfo): Promise<string> {
+    let pending = this.workspaces.get(run.runId);
+    if (!pending) {
+      pending = this.createWorkspace(run);
+      this.workspaces.set(run.runId, pending);
+      pending.catch(() => this.workspaces.delete(run.runId));
+      if (this.workspaces.size > 1000) this.workspaces.delete(this.workspaces.keys().next().value as string);
+    }
+    return pending;
+  }
+
+  private async createWorkspace(run: RunInfo): Promise<string> {
+    const dir = dataPaths.workspace(this.dataDir, run.runId);
+    const exists = await stat(dir).then(
+      () => true,
+      () => false,
+    );
+    if (exists) return dir;
+    await mkdir(path.dirname(dir), { recursive: true });
+    const tmp = `${dir}.tmp-${randomUUID()}`;
+    if (run.codeDigest) {
+      const snapshotDir = dataPaths.codeSnapshot(this.dataDir, run.codeDigest);
+      await mkdir(path.dirname(snapshotDir), { recursive: true });
+      await materializeSnapshot(this.db, run.codeDigest, snapshotDir);
+      await cp(snapshotDir, tmp, { recursive: true });
+    } else {
+      await mkdir(tmp, { recursive: true });
+    }
+    await rename(tmp, dir).catch(async (err: NodeJS.ErrnoException) => {
+      await rm(tmp, { recursive: true, force: true });
+      if (err.code !== "ENOTEMPTY" && err.code !== "EEXIST") throw err;
+    });
+    return dir;
+  }
+}

@@ -1,0 +1,180 @@
+import os from "node:os";
+import { randomUUID } from "node:crypto";
+import { Worker, type Job } from "bullmq";
+import type { Redis } from "ioredis";
+import type { PrismaClient } from "@trellis/db";
+import {
+  CANCEL_CHANNEL,
+  QUEUE_PREFIX,
+  cancelledStepsOf,
+  claimStep,
+  completeStep,
+  createRedis,
+  createStepQueue,
+  deregisterWorker,
+  heartbeatWorker,
+  logChannel,
+  reconcile,
+  registerWorker,
+  type EngineConfig,
+  type EngineContext,
+  type StepJob,
+  type StepOutcome,
+} from "@trellis/engine";
+import { formatDuration } from "@trellis/spec";
+import { LogSink } from "./executor/log-sink.js";
+import { runProcess, type ProcessResult, type RunningProcess } from "./executor/shared-executor.js";
+import { PreparationError, StepPreparer } from "./prepare-step.js";
+import { collectOutputs } from "./collect-outputs.js";
+
+export interface StepWorkerOptions {
+  db: PrismaClient;
+  config: EngineConfig;
+  queueName?: string;
+  concurrency?: number;
+  workerId?: string;
+  log?: (message: string, fields?: Record<string, unknown>) => void;
+}
+
+export interface StepWorkerHandle {
+  workerId: string;
+  /** Stops taking jobs, cancels running steps (reported as retryable "worker shutting down") and deregisters. */
+  stop(): Promise<void>;
+}
+
+/** Maps how the process ended to a step outcome; every failure is classified retryable or terminal. */
+export function outcomeOf(result: ProcessResult): StepOutcome | null {
+  switch (result.kind) {
+    case "exited":
+      return result.exitCode === 0
+        ? null
+        : { status: "failed", exitCode: result.exitCode, failureKind: "retryable", error: `exited with code ${result.exitCode}${result.exitCode === 137 ? " (killed: out of memory?)" : ""}` };
+    case "signalled":
+      return { status: "failed", exitCode: null, failureKind: "retryable", error: `killed by signal ${result.signal}` };
+    case "timed-out":
+      return { status: "failed", exitCode: null, failureKind: "retryable", error: `timed out after ${formatDuration(result.timeoutMs)}; the process tree was killed` };
+    case "cancelled":
+      return { status: "cancelled", exitCode: null, error: "cancelled while running" };
+    case "spawn-failed":
+      return { status: "failed", exitCode: null, failureKind: "terminal", error: `could not start the step: ${result.message}` };
+  }
+}
+
+/**
+ * A worker process's consumer: takes step jobs from BullMQ (up to `concurrency` at once),
+ * claims each in Postgres, runs it with the shared executor and reports the outcome.
+ * It also heartbeats, watches for cancellations, and runs the reconciler.
+ */
+export async function startStepWorker(options: StepWorkerOptions): Promise<StepWorkerHandle> {
+  const { db, config } = options;
+  const log = options.log ?? (() => {});
+  const workerId = options.workerId ?? `${os.hostname()}-${process.pid}-${randomUUID().slice(0, 8)}`;
+  const concurrency = options.concurrency ?? Number(process.env.TRELLIS_WORKER_CONCURRENCY ?? 8);
+  const connection = createRedis();
+  const publisher = createRedis();
+  const subscriber: Redis = createRedis();
+  const queue = createStepQueue(publisher, options.queueName);
+  const ctx: EngineContext = { db, queue, redis: publisher, config, log };
+  const preparer = new StepPreparer(db, config.dataDir);
+  const running = new Map<string, RunningProcess>();
+  /** Steps stopped because their run (or step) was cancelled, as opposed to this worker shutting down. */
+  const cancelledByUser = new Set<string>();
+  const cancelStep = (id: string) => {
+    const proc = running.get(id);
+    if (!proc) return;
+    cancelledByUser.add(id);
+    proc.cancel();
+  };
+
+  await registerWorker(db, { id: workerId, hostname: os.hostname(), pid: process.pid, concurrency });
+
+  await subscriber.subscribe(CANCEL_CHANNEL);
+  subscriber.on("message", (_channel: string, message: string) => {
+    try {
+      for (const id of (JSON.parse(message) as { stepIds: string[] }).stepIds) cancelStep(id);
+    } catch {
+      // Malformed signal: the database poll below still catches the cancellation.
+    }
+  });
+
+  const heartbeat = setInterval(() => {
+    void (async () => {
+      await heartbeatWorker(db, workerId);
+      for (const id of await cancelledStepsOf(db, [...running.keys()])) cancelStep(id);
+    })().catch((err) => log("heartbeat failed", { error: String(err) }));
+  }, config.heartbeatMs);
+
+  let reconciling = false;
+  const reconciler = setInterval(() => {
+    if (reconciling) return;
+    reconciling = true;
+    reconcile(ctx)
+      .then((r) => (r.lostSteps || r.finalizedRuns ? log("reconciled", { ...r }) : undefined))
+      .catch((err) => log("reconcile failed", { error: String(err) }))
+      .finally(() => (reconciling = false));
+  }, config.reconcileMs);
+
+  async function execute(job: Job<StepJob>): Promise<void> {
+    const step = await claimStep(ctx, { stepId: job.data.stepId, attempt: job.data.attempt, workerId });
+    if (!step) return; // stale or duplicate job
+    const sink = new LogSink(db, publisher, step.id, step.attempt);
+    let outcome: StepOutcome;
+    try {
+      const prepared = await preparer.prepare(step);
+      void db.step.update({ where: { id: step.id }, data: { resolved: { command: prepared.command } } }).catch(() => undefined);
+      const proc = runProcess(prepared.process, (stream, line) => sink.write(stream, line));
+      running.set(step.id, proc);
+      const result = await proc.result;
+      running.delete(step.id);
+      const failure =
+        result.kind === "cancelled" && !cancelledByUser.delete(step.id)
+          ? ({ status: "failed", exitCode: null, failureKind: "retryable", error: "the worker shut down while the step was running" } as const)
+          : outcomeOf(result);
+      if (failure) {
+        outcome = failure;
+      } else {
+        const collected = await collectOutputs(prepared.spec, prepared.outputsDir);
+        outcome = collected.ok
+          ? { status: "succeeded", exitCode: 0, outputs: collected.outputs }
+          : { status: "failed", exitCode: 0, failureKind: "terminal", error: collected.error };
+      }
+    } catch (err) {
+      running.delete(step.id);
+      outcome =
+        err instanceof PreparationError
+          ? { status: "failed", exitCode: null, failureKind: "terminal", error: err.message }
+          : { status: "failed", exitCode: null, failureKind: "retryable", error: `worker error: ${err instanceof Error ? err.message : String(err)}` };
+      sink.write("stderr", `[trellis] ${outcome.error}`);
+    }
+    await sink.close().catch((err) => log("log flush failed", { error: String(err) }));
+    const done = await completeStep(ctx, { stepId: step.id, attempt: step.attempt, workerId, outcome });
+    await publisher
+      .publish(logChannel(step.id, step.attempt), JSON.stringify({ type: "end", status: done.result ?? outcome.status }))
+      .catch(() => undefined);
+  }
+
+  const worker = new Worker<StepJob>(options.queueName ?? process.env.TRELLIS_QUEUE ?? "steps", execute, {
+    connection,
+    prefix: QUEUE_PREFIX,
+    concurrency,
+    // Lost workers are detected through Postgres heartbeats; a stalled BullMQ job that is
+    // redelivered finds its step no longer queued and is dropped.
+    maxStalledCount: 1,
+  });
+  worker.on("error", (err) => log("queue error", { error: String(err) }));
+  await worker.waitUntilReady();
+
+  return {
+    workerId,
+    async stop() {
+      clearInterval(heartbeat);
+      clearInterval(reconciler);
+      const closing = worker.close();
+      for (const proc of running.values()) proc.cancel();
+      await closing;
+      await deregisterWorker(db, workerId).catch(() => undefined);
+      await Promise.allSettled([subscriber.quit(), queue.close()]);
+      await Promise.allSettled([publisher.quit(), connection.quit()]);
+    },
+  };
+}

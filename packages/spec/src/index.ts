@@ -1,0 +1,28 @@
+/**
+ * @trellis/spec — pure domain logic for pipeline specs (no I/O): parsing and validation,
+ * the dependency graph, run parameters, durations, `${{ }}` templates and scalar outputs.
+ */
+export * from "./types.js";
+export { formatIssues, formatPath } from "./issues.js";
+export { parsePipelineSpec, parseSpecText, validatePipelineSpec } from "./parse.js";
+export { canonicalJson } from "./canonical.js";
+export { DEFAULT_CYCLE_LIMIT, downstreamOf, findCycles, formatCycle, topologicalOrder, upstreamOf, type StepGraph } from "./dag.js";
+export { checkParamValue, validateRunParams } from "./params.js";
+export { formatDuration, parseDuration } from "./duration.js";
+export {
+  checkTemplate,
+  formatTemplateValue,
+  parseTemplateReference,
+  renderTemplate,
+  scanTemplate,
+  TEMPLATE_ROOTS,
+  TemplateError,
+  templateExpressions,
+  type TemplateContext,
+  type TemplateExpression,
+  type TemplateReference,
+  type TemplateScope,
+} from "./template.js";
+export { ARTIFACT_OUTPUT_TYPES, isScalarOutputType, parseScalarOutput, SCALAR_OUTPUT_TYPES } from "./outputs.js";
+export { retryDelayMs } from "./retry.js";
+export { renderStep, type RenderedStep } from "./render.js";

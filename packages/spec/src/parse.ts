@@ -1,0 +1,478 @@
+import { LineCounter, parseDocument } from "yaml";
+import { findCycles, formatCycle } from "./dag.js";
+import { formatDuration, parseDuration } from "./duration.js";
+import { fail, IssueList, isPlainObject, ok, suggest, typeName, type PathSegment } from "./issues.js";
+import { checkParamValue, enumContains, enumMessage } from "./params.js";
+import { checkTemplate, type TemplateScope } from "./template.js";
+import {
+  BACKOFF_KINDS,
+  DEFAULT_RETRY_POLICY,
+  DEFAULT_SHELL,
+  ENV_NAME_RE,
+  MAX_RETRY_LIMIT,
+  OUTPUT_NAME_RE,
+  OUTPUT_TYPES,
+  PARAM_NAME_RE,
+  PARAM_TYPES,
+  PIPELINE_NAME_RE,
+  SPEC_KEYS,
+  STEP_NAME_RE,
+  type Backoff,
+  type OutputSpec,
+  type OutputType,
+  type ParamSpec,
+  type ParamType,
+  type PipelineSpec,
+  type Result,
+  type RetryPolicy,
+  type StepSpec,
+} from "./types.js";
+
+/** YAML syntax errors reported for one document; later ones are usually knock-on effects. */
+const MAX_SYNTAX_ERRORS = 10;
+/** Dependency cycles reported for one spec; more are summarised in one extra issue. */
+const MAX_REPORTED_CYCLES = 20;
+/** Aliases expanded while converting YAML; a guard against "billion laughs" documents. */
+const MAX_ALIAS_COUNT = 100;
+
+type Raw = Record<string, unknown>;
+
+/**
+ * Parses and validates a pipeline spec. A string is YAML or JSON text (JSON is read by the
+ * YAML 1.2 parser, of which it is a subset); anything else is taken as an already-parsed JSON
+ * value. On failure every problem found is returned, not only the first.
+ */
+export function parsePipelineSpec(input: string | unknown): Result<PipelineSpec> {
+  if (typeof input === "string") {
+    const doc = parseSpecText(input);
+    return doc.ok ? validatePipelineSpec(doc.value) : doc;
+  }
+  return validatePipelineSpec(input);
+}
+
+/**
+ * YAML/JSON text → plain JSON-like value (no validation). Uses the YAML 1.2 core schema, so
+ * `yes`/`on` stay strings and dates are not converted; `<<` merge keys are enabled so steps
+ * can share settings through anchors. Duplicate keys are syntax errors.
+ */
+export function parseSpecText(text: string): Result<unknown> {
+  const lineCounter = new LineCounter();
+  const doc = parseDocument(text, { lineCounter, prettyErrors: false, merge: true, uniqueKeys: true });
+  if (doc.errors.length > 0) {
+    return fail(
+      doc.errors.slice(0, MAX_SYNTAX_ERRORS).map((e) => {
+        const { line, col } = lineCounter.linePos(e.pos[0]);
+        // The library's message for this case points at its own API; say what is wrong instead.
+        const message = e.code === "MULTIPLE_DOCS" ? "the file contains more than one YAML document" : e.message;
+        return { path: "spec", message: `YAML syntax error at line ${line}, column ${col}: ${message}` };
+      }),
+    );
+  }
+  if (doc.contents === null) return fail([{ path: "spec", message: "the document is empty" }]);
+  try {
+    return ok(doc.toJS({ maxAliasCount: MAX_ALIAS_COUNT }) as unknown);
+  } catch (e) {
+    // e.g. an alias to an undefined anchor, or too many aliases.
+    return fail([{ path: "spec", message: `invalid YAML: ${e instanceof Error ? e.message : String(e)}` }]);
+  }
+}
+
+/** Validates an already-parsed value (the result of JSON.parse or parseSpecText). */
+export function validatePipelineSpec(raw: unknown): Result<PipelineSpec> {
+  if (!isPlainObject(raw)) {
+    return fail([{ path: "spec", message: `expected a mapping at the top level, got ${typeName(raw)}` }]);
+  }
+  const issues = new IssueList();
+  checkKeys(raw, "pipeline", [], issues);
+
+  let name = "";
+  if (!present(raw, "name")) issues.add(["name"], "required key is missing");
+  else if (typeof raw.name !== "string") issues.add(["name"], `expected string, got ${typeName(raw.name)}`);
+  else if (!PIPELINE_NAME_RE.test(raw.name)) {
+    issues.add(
+      ["name"],
+      `invalid pipeline name ${quote(raw.name)} (lowercase letters, digits, ".", "_" and "-", starting with a letter or digit, at most 100 characters)`,
+    );
+  } else name = raw.name;
+  const description = optionalString(raw, "description", [], issues) ?? "";
+  const failFast = optionalBoolean(raw, "failFast", [], issues) ?? false;
+  const params = parseParams(raw.params, ["params"], issues);
+  const steps = parseSteps(raw.steps, params.names, issues);
+
+  if (!issues.empty) return fail(issues.items);
+  return ok({ name, description, failFast, params: params.declared, steps });
+}
+
+// ---------------------------------------------------------------------------------------------
+// Generic helpers. Convention: a key that is absent or null counts as "not given" (YAML users
+// write `env:` with nothing after it); the only exception is a parameter's `default`, where
+// null is a legitimate JSON value.
+
+function present(obj: Raw, key: string): boolean {
+  return Object.hasOwn(obj, key) && obj[key] !== undefined && obj[key] !== null;
+}
+
+function quote(s: string): string {
+  return JSON.stringify(s.length > 60 ? `${s.slice(0, 60)}…` : s);
+}
+
+/** `"float"` for strings, `5` for numbers and booleans, the type name otherwise. */
+function show(value: unknown): string {
+  if (typeof value === "string") return quote(value);
+  if (typeof value === "number" || typeof value === "boolean") return String(value);
+  return typeName(value);
+}
+
+function checkKeys(obj: Raw, kind: keyof typeof SPEC_KEYS, path: PathSegment[], issues: IssueList): void {
+  const allowed: readonly string[] = SPEC_KEYS[kind];
+  for (const key of Object.keys(obj)) {
+    if (allowed.includes(key)) continue;
+    const hint = suggest(key, allowed);
+    issues.add(
+      [...path, key],
+      `unknown key ${quote(key)}${hint ? ` (did you mean ${quote(hint)}?)` : ""}; allowed keys: ${allowed.join(", ")}`,
+    );
+  }
+}
+
+function optionalString(obj: Raw, key: string, path: PathSegment[], issues: IssueList): string | undefined {
+  if (!present(obj, key)) return undefined;
+  const v = obj[key];
+  if (typeof v === "string") return v;
+  issues.add([...path, key], `expected string, got ${typeName(v)}`);
+  return undefined;
+}
+
+/** Like optionalString, but blank text is an error (an empty command or shell is always a mistake). */
+function optionalText(obj: Raw, key: string, path: PathSegment[], issues: IssueList): string | undefined {
+  const v = optionalString(obj, key, path, issues);
+  if (v !== undefined && v.trim() === "") {
+    issues.add([...path, key], "must not be empty");
+    return undefined;
+  }
+  return v;
+}
+
+function optionalBoolean(obj: Raw, key: string, path: PathSegment[], issues: IssueList): boolean | undefined {
+  if (!present(obj, key)) return undefined;
+  const v = obj[key];
+  if (typeof v === "boolean") return v;
+  issues.add([...path, key], `expected boolean, got ${typeName(v)}`);
+  return undefined;
+}
+
+/** A positive duration (string like "10m" or a number of seconds), in ms; undefined if invalid. */
+function durationValue(value: unknown, path: PathSegment[], issues: IssueList): number | undefined {
+  if (typeof value !== "string" && typeof value !== "number") {
+    issues.add(path, `expected a duration such as "30s" or "10m", got ${typeName(value)}`);
+    return undefined;
+  }
+  const ms = parseDuration(value);
+  if (ms === null) {
+    issues.add(path, `invalid duration ${show(value)} (use e.g. 30s, 10m, 1h30m)`);
+    return undefined;
+  }
+  if (ms <= 0) {
+    issues.add(path, "duration must be greater than 0");
+    return undefined;
+  }
+  return ms;
+}
+
+// ---------------------------------------------------------------------------------------------
+// params
+
+/**
+ * `declared` holds the valid definitions; `names` every parameter name in the mapping, valid
+ * or not, so that templates referencing a parameter whose definition is broken do not get a
+ * second, misleading "no parameter" error.
+ */
+function parseParams(
+  raw: unknown,
+  path: PathSegment[],
+  issues: IssueList,
+): { declared: Record<string, ParamSpec>; names: ReadonlySet<string> } {
+  const entries: [string, ParamSpec][] = [];
+  if (raw === undefined || raw === null) return { declared: {}, names: new Set() };
+  if (!isPlainObject(raw)) {
+    issues.add(path, `expected a mapping of parameter names to definitions, got ${typeName(raw)}`);
+    return { declared: {}, names: new Set() };
+  }
+  for (const [name, def] of Object.entries(raw)) {
+    const p = [...path, name];
+    if (!PARAM_NAME_RE.test(name)) {
+      issues.add(p, `invalid parameter name ${quote(name)} (letters, digits, "_" and "-", starting with a letter, at most 63 characters)`);
+    }
+    const spec = parseParam(def, p, issues);
+    if (spec) entries.push([name, spec]);
+  }
+  return { declared: Object.fromEntries(entries), names: new Set(Object.keys(raw)) };
+}
+
+function parseParam(raw: unknown, path: PathSegment[], issues: IssueList): ParamSpec | undefined {
+  if (!isPlainObject(raw)) {
+    issues.add(path, `expected a mapping with at least "type", got ${typeName(raw)}`);
+    return undefined;
+  }
+  checkKeys(raw, "param", path, issues);
+  let type: ParamType | undefined;
+  if (!present(raw, "type")) issues.add([...path, "type"], "required key is missing");
+  else if (typeof raw.type === "string" && (PARAM_TYPES as readonly string[]).includes(raw.type)) type = raw.type as ParamType;
+  else issues.add([...path, "type"], `invalid type ${show(raw.type)} (expected one of ${PARAM_TYPES.join(", ")})`);
+  const description = optionalString(raw, "description", path, issues);
+
+  let enumValues: unknown[] | undefined;
+  let enumValid = false;
+  if (present(raw, "enum")) {
+    if (!Array.isArray(raw.enum) || raw.enum.length === 0) {
+      issues.add([...path, "enum"], `expected a non-empty list of allowed values, got ${Array.isArray(raw.enum) ? "an empty list" : typeName(raw.enum)}`);
+    } else {
+      enumValues = [...(raw.enum as unknown[])];
+      enumValid = type !== undefined;
+      if (type) {
+        enumValues.forEach((v, i) => {
+          const c = checkParamValue(type, v, false);
+          if (!c.ok) {
+            issues.add([...path, "enum", i], c.message);
+            enumValid = false;
+          }
+        });
+      }
+    }
+  }
+
+  const hasDefault = Object.hasOwn(raw, "default") && raw.default !== undefined;
+  if (hasDefault && type) {
+    const c = checkParamValue(type, raw.default, false);
+    if (!c.ok) issues.add([...path, "default"], c.message);
+    else if (enumValid && enumValues && !enumContains(enumValues, c.value)) issues.add([...path, "default"], enumMessage(enumValues, c.value));
+  }
+  if (!type) return undefined;
+  const spec: ParamSpec = { type };
+  if (hasDefault) spec.default = raw.default;
+  if (description !== undefined) spec.description = description;
+  if (enumValues) spec.enum = enumValues;
+  return spec;
+}
+
+// ---------------------------------------------------------------------------------------------
+// steps
+
+function parseSteps(raw: unknown, params: ReadonlySet<string>, issues: IssueList): Record<string, StepSpec> {
+  const path: PathSegment[] = ["steps"];
+  if (raw === undefined || raw === null) {
+    issues.add(path, "required key is missing");
+    return {};
+  }
+  if (!isPlainObject(raw)) {
+    issues.add(path, `expected a mapping of step names to definitions, got ${typeName(raw)}`);
+    return {};
+  }
+  const names = Object.keys(raw);
+  if (names.length === 0) {
+    issues.add(path, "must define at least one step");
+    return {};
+  }
+
+  // Pass 1: every step's declared output names, so templates can be checked against steps
+  // defined later in the file. `null` = outputs unreadable; references to them are not checked
+  // (the outputs error is reported on its own).
+  const stepOutputs = new Map<string, ReadonlySet<string> | null>();
+  for (const name of names) {
+    const def = raw[name];
+    const outputs = isPlainObject(def) ? def.outputs : undefined;
+    if (outputs === undefined || outputs === null) stepOutputs.set(name, new Set());
+    else stepOutputs.set(name, isPlainObject(outputs) ? new Set(Object.keys(outputs)) : null);
+  }
+  // Pass 2: full validation. `graph` keeps the valid needs of every step, including steps with
+  // other errors, so cycles are still found when something else is wrong too.
+  const steps: [string, StepSpec][] = [];
+  const graph: [string, { needs: string[] }][] = [];
+  for (const name of names) {
+    const p = [...path, name];
+    if (!STEP_NAME_RE.test(name)) {
+      issues.add(p, `invalid step name ${quote(name)} (letters, digits, "_" and "-", starting with a letter, at most 63 characters)`);
+    }
+    const scope: TemplateScope = { params, ownStep: name, ownOutputs: stepOutputs.get(name) ?? null, stepOutputs };
+    const parsed = parseStep(name, raw[name], p, scope, issues);
+    graph.push([name, { needs: parsed.needs }]);
+    if (parsed.step) steps.push([name, parsed.step]);
+  }
+
+  // Self-dependencies never reach the graph (reported on the needs entry instead).
+  const cycles = findCycles(Object.fromEntries(graph), MAX_REPORTED_CYCLES + 1);
+  for (const cycle of cycles.slice(0, MAX_REPORTED_CYCLES)) issues.add(path, `dependency cycle ${formatCycle(cycle)}`);
+  if (cycles.length > MAX_REPORTED_CYCLES) issues.add(path, `more dependency cycles not shown (first ${MAX_REPORTED_CYCLES} listed)`);
+  return Object.fromEntries(steps);
+}
+
+function parseStep(
+  name: string,
+  raw: unknown,
+  path: PathSegment[],
+  scope: TemplateScope,
+  issues: IssueList,
+): { step?: StepSpec; needs: string[] } {
+  if (!isPlainObject(raw)) {
+    issues.add(path, `expected a mapping with "run" or "script", got ${typeName(raw)}`);
+    return { needs: [] };
+  }
+  checkKeys(raw, "step", path, issues);
+
+  const run = optionalText(raw, "run", path, issues);
+  const script = optionalText(raw, "script", path, issues);
+  const shell = optionalText(raw, "shell", path, issues);
+  const hasRun = present(raw, "run");
+  const hasScript = present(raw, "script");
+  if (hasRun && hasScript) issues.add(path, 'step must define exactly one of "run" or "script", not both');
+  else if (!hasRun && !hasScript) issues.add(path, 'step must define exactly one of "run" or "script"');
+  // `run` always goes through the default shell; `shell` names the interpreter of a script.
+  if (present(raw, "shell") && !hasScript) issues.add([...path, "shell"], '"shell" is only allowed with "script"');
+
+  const outputs = parseOutputs(raw.outputs, [...path, "outputs"], issues);
+  const env = parseEnv(raw.env, [...path, "env"], issues);
+
+  const referenced: string[] = [];
+  const checkText = (text: string | undefined, at: PathSegment[]) => {
+    if (text === undefined) return;
+    const result = checkTemplate(text, scope);
+    for (const message of result.messages) issues.add(at, message);
+    referenced.push(...result.stepRefs);
+  };
+  checkText(run, [...path, "run"]);
+  checkText(script, [...path, "script"]);
+  for (const [key, value] of Object.entries(env)) checkText(value, [...path, "env", key]);
+
+  const explicit = parseNeeds(raw.needs, name, [...path, "needs"], scope.stepOutputs, issues);
+  const needs = [...new Set([...explicit, ...referenced])].sort();
+  const retries = parseRetries(raw.retries, [...path, "retries"], issues);
+  const timeoutMs = present(raw, "timeout") ? (durationValue(raw.timeout, [...path, "timeout"], issues) ?? null) : null;
+
+  const step: StepSpec = { name, needs, env, outputs, retries, timeoutMs };
+  if (run !== undefined) step.run = run;
+  if (script !== undefined) {
+    step.script = script;
+    step.shell = shell ?? DEFAULT_SHELL;
+  }
+  return { step, needs };
+}
+
+function parseNeeds(
+  raw: unknown,
+  self: string,
+  path: PathSegment[],
+  steps: ReadonlyMap<string, unknown>,
+  issues: IssueList,
+): string[] {
+  if (raw === undefined || raw === null) return [];
+  if (!Array.isArray(raw)) {
+    issues.add(path, `expected a list of step names, got ${typeName(raw)}`);
+    return [];
+  }
+  const out: string[] = [];
+  raw.forEach((dep: unknown, i) => {
+    if (typeof dep !== "string") issues.add([...path, i], `expected a step name, got ${typeName(dep)}`);
+    else if (dep === self) issues.add([...path, i], "step cannot depend on itself");
+    else if (!steps.has(dep)) issues.add([...path, i], `unknown step ${quote(dep)}`);
+    else out.push(dep); // duplicates are harmless and removed by the caller
+  });
+  return out;
+}
+
+function parseOutputs(raw: unknown, path: PathSegment[], issues: IssueList): Record<string, OutputSpec> {
+  if (raw === undefined || raw === null) return {};
+  if (!isPlainObject(raw)) {
+    issues.add(path, `expected a mapping of output names to definitions, got ${typeName(raw)}`);
+    return {};
+  }
+  const entries: [string, OutputSpec][] = [];
+  for (const [name, def] of Object.entries(raw)) {
+    const p = [...path, name];
+    if (!OUTPUT_NAME_RE.test(name)) {
+      issues.add(p, `invalid output name ${quote(name)} (letters, digits, "_" and "-", starting with a letter, at most 63 characters)`);
+    }
+    if (!isPlainObject(def)) {
+      issues.add(p, `expected a mapping with "type", got ${typeName(def)}`);
+      continue;
+    }
+    checkKeys(def, "output", p, issues);
+    const description = optionalString(def, "description", p, issues);
+    if (!present(def, "type")) {
+      issues.add([...p, "type"], "required key is missing");
+      continue;
+    }
+    if (typeof def.type !== "string" || !(OUTPUT_TYPES as readonly string[]).includes(def.type)) {
+      issues.add([...p, "type"], `invalid type ${show(def.type)} (expected one of ${OUTPUT_TYPES.join(", ")})`);
+      continue;
+    }
+    const spec: OutputSpec = { type: def.type as OutputType };
+    if (description !== undefined) spec.description = description;
+    entries.push([name, spec]);
+  }
+  return Object.fromEntries(entries);
+}
+
+/**
+ * Environment values are strings. YAML numbers and booleans are converted with String() for
+ * convenience (`SEED: 42`); this normalises their spelling (`1.0` → "1", `0x10` → "16"), so
+ * values that must be kept verbatim should be quoted.
+ */
+function parseEnv(raw: unknown, path: PathSegment[], issues: IssueList): Record<string, string> {
+  if (raw === undefined || raw === null) return {};
+  if (!isPlainObject(raw)) {
+    issues.add(path, `expected a mapping of variable names to values, got ${typeName(raw)}`);
+    return {};
+  }
+  const entries: [string, string][] = [];
+  for (const [name, value] of Object.entries(raw)) {
+    const p = [...path, name];
+    if (!ENV_NAME_RE.test(name)) {
+      issues.add(p, `invalid environment variable name ${quote(name)} (letters, digits and "_", not starting with a digit)`);
+    }
+    if (typeof value === "string") entries.push([name, value]);
+    else if ((typeof value === "number" && Number.isFinite(value)) || typeof value === "boolean") entries.push([name, String(value)]);
+    else issues.add(p, `expected string, got ${typeName(value)}`);
+  }
+  return Object.fromEntries(entries);
+}
+
+function retryLimit(value: unknown, path: PathSegment[], issues: IssueList): number | undefined {
+  if (typeof value === "number" && Number.isInteger(value) && value >= 0 && value <= MAX_RETRY_LIMIT) return value;
+  issues.add(path, `expected an integer from 0 to ${MAX_RETRY_LIMIT}, got ${typeof value === "number" ? String(value) : typeName(value)}`);
+  return undefined;
+}
+
+/** `retries: 2` is shorthand for `retries: { limit: 2 }` with the default backoff and delays. */
+function parseRetries(raw: unknown, path: PathSegment[], issues: IssueList): RetryPolicy {
+  const policy: RetryPolicy = { ...DEFAULT_RETRY_POLICY };
+  if (raw === undefined || raw === null) return policy;
+  if (typeof raw === "number") {
+    policy.limit = retryLimit(raw, path, issues) ?? 0;
+    return policy;
+  }
+  if (!isPlainObject(raw)) {
+    issues.add(path, `expected a number of retries or a mapping with "limit", got ${typeName(raw)}`);
+    return policy;
+  }
+  checkKeys(raw, "retries", path, issues);
+  if (!present(raw, "limit")) issues.add([...path, "limit"], "required key is missing");
+  else policy.limit = retryLimit(raw.limit, [...path, "limit"], issues) ?? 0;
+  if (present(raw, "backoff")) {
+    if (typeof raw.backoff === "string" && (BACKOFF_KINDS as readonly string[]).includes(raw.backoff)) policy.backoff = raw.backoff as Backoff;
+    else issues.add([...path, "backoff"], `invalid backoff ${show(raw.backoff)} (expected ${BACKOFF_KINDS.join(" or ")})`);
+  }
+  const delay = present(raw, "delay") ? durationValue(raw.delay, [...path, "delay"], issues) : undefined;
+  const maxDelay = present(raw, "maxDelay") ? durationValue(raw.maxDelay, [...path, "maxDelay"], issues) : undefined;
+  if (delay !== undefined) policy.delayMs = delay;
+  // Invariant maxDelayMs >= delayMs. An explicit maxDelay below delay is an error; when only
+  // `delay` is given, the default cap rises to meet it rather than silently shortening it.
+  if (maxDelay !== undefined) {
+    if (maxDelay < policy.delayMs) {
+      issues.add([...path, "maxDelay"], `must not be less than delay (${formatDuration(maxDelay)} < ${formatDuration(policy.delayMs)})`);
+    }
+    policy.maxDelayMs = maxDelay;
+  } else {
+    policy.maxDelayMs = Math.max(DEFAULT_RETRY_POLICY.maxDelayMs, policy.delayMs);
+  }
+  return policy;
+}

@@ -1,0 +1,115 @@
+/**
+ * Shared types and constants of the pipeline spec.
+ *
+ * A `PipelineSpec` is the normalised form produced by `parsePipelineSpec`: every default is
+ * filled in, durations are milliseconds and `needs` already includes the dependencies implied
+ * by templates. It is plain JSON (no Maps, no undefined values inside arrays) because the API
+ * stores it as-is and the engine and worker read it back from the database.
+ */
+
+export const PARAM_TYPES = ["string", "number", "integer", "boolean", "json"] as const;
+export type ParamType = (typeof PARAM_TYPES)[number];
+
+export const OUTPUT_TYPES = [
+  "string",
+  "number",
+  "boolean",
+  "json",
+  "dataset",
+  "model",
+  "metrics",
+  "file",
+  "directory",
+] as const;
+export type OutputType = (typeof OUTPUT_TYPES)[number];
+
+export const BACKOFF_KINDS = ["fixed", "exponential"] as const;
+export type Backoff = (typeof BACKOFF_KINDS)[number];
+
+export interface ParamSpec {
+  type: ParamType;
+  /** Absent means the parameter is required when a run starts. `null` is a valid default for `json`. */
+  default?: unknown;
+  description?: string;
+  /** Non-empty when present; every entry has the declared type. */
+  enum?: unknown[];
+}
+
+export interface OutputSpec {
+  type: OutputType;
+  description?: string;
+}
+
+export interface RetryPolicy {
+  /** Retries after the first attempt; a step runs at most `limit + 1` times. */
+  limit: number;
+  backoff: Backoff;
+  delayMs: number;
+  /** Always >= delayMs. */
+  maxDelayMs: number;
+}
+
+export interface StepSpec {
+  name: string;
+  /** Exactly one of `run` and `script` is set. */
+  run?: string;
+  /** Set only for `script` steps (defaults to DEFAULT_SHELL there). */
+  shell?: string;
+  script?: string;
+  /** Explicit needs ∪ steps referenced in templates, deduplicated and sorted; never contains `name`. */
+  needs: string[];
+  env: Record<string, string>;
+  outputs: Record<string, OutputSpec>;
+  retries: RetryPolicy;
+  timeoutMs: number | null;
+}
+
+export interface PipelineSpec {
+  name: string;
+  description: string;
+  failFast: boolean;
+  params: Record<string, ParamSpec>;
+  steps: Record<string, StepSpec>;
+}
+
+export interface SpecIssue {
+  path: string;
+  message: string;
+}
+
+export type Result<T> = { ok: true; value: T } | { ok: false; issues: SpecIssue[] };
+
+export const DEFAULT_SHELL = "bash";
+
+export const DEFAULT_RETRY_POLICY: Readonly<RetryPolicy> = Object.freeze({
+  limit: 0,
+  backoff: "fixed",
+  delayMs: 1000,
+  maxDelayMs: 300_000,
+});
+
+/** Upper bound on `retries.limit`; a guard against typos like `retries: 1000`. */
+export const MAX_RETRY_LIMIT = 100;
+
+export const PIPELINE_NAME_RE = /^[a-z0-9][a-z0-9._-]{0,99}$/;
+export const STEP_NAME_RE = /^[A-Za-z][A-Za-z0-9_-]{0,62}$/;
+/**
+ * Parameter and output names follow the step-name rule so that every declared name can be
+ * written in a template expression (`params.NAME`, `steps.S.outputs.NAME`).
+ */
+export const PARAM_NAME_RE = STEP_NAME_RE;
+export const OUTPUT_NAME_RE = STEP_NAME_RE;
+/** POSIX-portable environment variable names. */
+export const ENV_NAME_RE = /^[A-Za-z_][A-Za-z0-9_]*$/;
+
+/**
+ * Allowed keys of every mapping in a spec — the single place to extend when a feature adds a
+ * key. Any other key is reported as an error, so typos (`retry:`, `need:`) never pass silently.
+ */
+export const SPEC_KEYS = {
+  pipeline: ["name", "description", "failFast", "params", "steps"],
+  param: ["type", "default", "description", "enum"],
+  step: ["run", "script", "shell", "needs", "env", "outputs", "retries", "timeout"],
+  output: ["type", "description"],
+  retries: ["limit", "backoff", "delay", "maxDelay"],
+} as const satisfies Record<string, readonly string[]>;
