@@ -270,12 +270,8 @@ describe("worker loss", () => {
       const orphan = Number(await h.waitFor(() => readFile(pidFile, "utf8").catch(() => null), "the step to start on the child worker"));
       child.kill("SIGKILL");
       await new Promise((r) => child!.once("exit", r));
-      // Clean up the orphaned step process of the killed worker.
-      try {
-        process.kill(-orphan, "SIGKILL");
-      } catch {
-        /* already gone */
-      }
+      // The step's processes die with their worker: nothing keeps running unsupervised.
+      await h.waitFor(async () => !pidAlive(orphan), "the killed worker's step process to die", 5_000);
       await startWorker(1);
       const run = await h.waitForRun(runId, 20_000);
       const step = await h.db.step.findFirstOrThrow({ where: { runId }, include: { attempts: { orderBy: { attempt: "asc" } } } });

@@ -139,8 +139,9 @@ export class StepPreparer {
 
   private async upstreamOutputs(step: ClaimedStep): Promise<TemplateContext["steps"]> {
     if (step.needs.length === 0) return {};
-    const rows = await this.db.step.findMany({ where: { runId: step.runId, name: { in: step.needs } }, select: { name: true, outputs: true } });
-    return Object.fromEntries(rows.map((r) => [r.name, { outputs: r.outputs as Record<string, unknown> }]));
+    const rows = await this.db.$queryRaw<{ name: string; outputs: Record<string, unknown> }[]>`
+      SELECT name, outputs FROM "Step" WHERE "runId" = ${step.runId}::uuid AND name = ANY(${step.needs}::text[])`;
+    return Object.fromEntries(rows.map((r) => [r.name, { outputs: r.outputs }]));
   }
 
   /** The run's working directory: a private copy of the code snapshot shared by its steps. */

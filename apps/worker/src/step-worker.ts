@@ -23,7 +23,7 @@ import {
 } from "@trellis/engine";
 import { formatDuration } from "@trellis/spec";
 import { LogSink } from "./executor/log-sink.js";
-import { runProcess, type ProcessResult, type RunningProcess } from "./executor/shared-executor.js";
+import { SharedExecutor, type ProcessResult, type RunningProcess } from "./executor/shared-executor.js";
 import { PreparationError, StepPreparer } from "./prepare-step.js";
 import { collectOutputs } from "./collect-outputs.js";
 
@@ -57,6 +57,8 @@ export function outcomeOf(result: ProcessResult): StepOutcome | null {
       return { status: "cancelled", exitCode: null, error: "cancelled while running" };
     case "spawn-failed":
       return { status: "failed", exitCode: null, failureKind: "terminal", error: `could not start the step: ${result.message}` };
+    case "launcher-lost":
+      return { status: "failed", exitCode: null, failureKind: "retryable", error: "the worker's step launcher stopped unexpectedly; the step was killed" };
   }
 }
 
@@ -76,6 +78,7 @@ export async function startStepWorker(options: StepWorkerOptions): Promise<StepW
   const queue = createStepQueue(publisher, options.queueName);
   const ctx: EngineContext = { db, queue, redis: publisher, config, log };
   const preparer = new StepPreparer(db, config.dataDir);
+  const executor = new SharedExecutor();
   const running = new Map<string, RunningProcess>();
   /** Steps stopped because their run (or step) was cancelled, as opposed to this worker shutting down. */
   const cancelledByUser = new Set<string>();
@@ -121,8 +124,8 @@ export async function startStepWorker(options: StepWorkerOptions): Promise<StepW
     let outcome: StepOutcome;
     try {
       const prepared = await preparer.prepare(step);
-      void db.step.update({ where: { id: step.id }, data: { resolved: { command: prepared.command } } }).catch(() => undefined);
-      const proc = runProcess(prepared.process, (stream, line) => sink.write(stream, line));
+      void db.$executeRaw`UPDATE "Step" SET resolved = ${JSON.stringify({ command: prepared.command })}::jsonb WHERE id = ${step.id}::uuid`.catch(() => undefined);
+      const proc = executor.run(prepared.process, (stream, line) => sink.write(stream, line));
       running.set(step.id, proc);
       const result = await proc.result;
       running.delete(step.id);
@@ -172,6 +175,7 @@ export async function startStepWorker(options: StepWorkerOptions): Promise<StepW
       const closing = worker.close();
       for (const proc of running.values()) proc.cancel();
       await closing;
+      await executor.close();
       await deregisterWorker(db, workerId).catch(() => undefined);
       await Promise.allSettled([subscriber.quit(), queue.close()]);
       await Promise.allSettled([publisher.quit(), connection.quit()]);

@@ -1,16 +1,16 @@
-import { retryDelayMs, type PipelineSpec } from "@trellis/spec";
+import { DEFAULT_RETRY_POLICY, formatDuration, retryDelayMs, type RetryPolicy } from "@trellis/spec";
 import type { EngineContext } from "./context.js";
 import { enqueueSteps } from "./queue.js";
 import { publishCancel } from "./signals.js";
 import {
   cancelRemaining,
   closeDownstream,
-  dependentsOf,
   emptyEffects,
-  lockRun,
-  queueReadySteps,
+  lockRunOfStep,
+  queueReadyDependents,
   refreshRunStatus,
   type TransitionEffects,
+  type Tx,
 } from "./transitions.js";
 
 export type FailureKindName = "retryable" | "terminal";
@@ -48,90 +48,78 @@ export async function completeStep(ctx: EngineContext, input: CompleteStepInput)
   const { outcome } = input;
   const effects: TransitionEffects = emptyEffects();
   const result = await ctx.db.$transaction(async (tx) => {
-    const stepRow = await tx.step.findUnique({
-      where: { id: input.stepId },
-      select: { runId: true, name: true, maxAttempts: true, run: { select: { pipelineVersion: { select: { spec: true } } } } },
-    });
-    if (!stepRow) return { applied: false } satisfies CompleteStepResult;
-    const run = await lockRun(tx, stepRow.runId);
-    if (!run) return { applied: false } satisfies CompleteStepResult;
+    const locked = await lockRunOfStep(tx, input.stepId);
+    if (!locked) return { applied: false } satisfies CompleteStepResult;
+    const { run, step } = locked;
+    const workerGuard = input.workerId ?? null;
+    const now = new Date();
 
-    const owned = await tx.step.updateMany({
-      where: { id: input.stepId, status: "running", attempt: input.attempt, ...(input.workerId ? { workerId: input.workerId } : {}) },
-      data: { finishedAt: new Date() },
-    });
-    if (owned.count === 0) return { applied: false } satisfies CompleteStepResult;
-
-    await tx.stepAttempt.updateMany({
-      where: { stepId: input.stepId, attempt: input.attempt },
-      data: {
-        status: outcome.status,
-        exitCode: outcome.exitCode,
-        error: outcome.status === "succeeded" ? null : outcome.error,
-        failureKind: outcome.status === "failed" ? outcome.failureKind : null,
-        finishedAt: new Date(),
-      },
-    });
-
-    let stepResult: CompleteStepResult["result"];
+    // Decide the transition first, then apply it as one guarded update of the step.
+    const retry =
+      outcome.status === "failed" && outcome.failureKind === "retryable" && input.attempt < step.maxAttempts && run.cancelRequestedAt === null;
+    let stepResult: NonNullable<CompleteStepResult["result"]>;
+    let applied: number;
     if (outcome.status === "succeeded") {
-      await tx.step.update({
-        where: { id: input.stepId },
-        data: { status: "succeeded", exitCode: outcome.exitCode, outputs: outcome.outputs as object, error: null, failureKind: null },
-      });
-      effects.ready = await queueReadySteps(tx, run.id, await dependentsOf(tx, run.id, stepRow.name));
       stepResult = "succeeded";
-    } else if (
-      outcome.status === "failed" &&
-      outcome.failureKind === "retryable" &&
-      input.attempt < stepRow.maxAttempts &&
-      run.cancelRequestedAt === null
-    ) {
-      const spec = stepRow.run.pipelineVersion.spec as unknown as PipelineSpec;
-      const policy = spec.steps[stepRow.name]?.retries;
-      const delay = policy ? retryDelayMs(policy, input.attempt) : 1000;
-      const notBefore = new Date(Date.now() + delay);
-      await tx.step.update({
-        where: { id: input.stepId },
-        data: {
-          status: "queued",
-          attempt: input.attempt + 1,
-          exitCode: outcome.exitCode,
-          error: `attempt ${input.attempt} failed (${outcome.error}); retrying in ${Math.round(delay / 100) / 10}s`,
-          failureKind: outcome.failureKind,
-          queuedAt: new Date(),
-          notBefore,
-          finishedAt: null,
-          workerId: null,
-        },
-      });
-      effects.ready = [{ stepId: input.stepId, runId: run.id, attempt: input.attempt + 1, notBefore }];
+      applied = await tx.$executeRaw`
+        UPDATE "Step" SET status = 'succeeded', "exitCode" = ${outcome.exitCode}, outputs = ${JSON.stringify(outcome.outputs)}::jsonb,
+          error = NULL, "failureKind" = NULL, "finishedAt" = ${now}
+        WHERE id = ${input.stepId}::uuid AND status = 'running' AND attempt = ${input.attempt}
+          AND (${workerGuard}::text IS NULL OR "workerId" = ${workerGuard})`;
+    } else if (retry) {
       stepResult = "retrying";
-    } else if (outcome.status === "failed") {
-      const exhausted = outcome.failureKind === "retryable" && stepRow.maxAttempts > 1 ? ` (after ${input.attempt} attempts)` : "";
-      await tx.step.update({
-        where: { id: input.stepId },
-        data: { status: "failed", exitCode: outcome.exitCode, error: outcome.error + exhausted, failureKind: outcome.failureKind },
-      });
-      if (run.failFast) {
-        effects.cancelRunningStepIds = await cancelRemaining(tx, run.id, `cancelled: step "${stepRow.name}" failed and the pipeline is failFast`, input.stepId);
-      } else {
-        await closeDownstream(tx, run.id, stepRow.name, "skipped");
-      }
-      stepResult = "failed";
+      const delay = retryDelayMs(await retryPolicyOf(tx, input.stepId, step.name), input.attempt);
+      const notBefore = new Date(now.getTime() + delay);
+      const error = `attempt ${input.attempt} failed (${outcome.error}); retrying in ${formatDuration(delay)}`;
+      applied = await tx.$executeRaw`
+        UPDATE "Step" SET status = 'queued', attempt = ${input.attempt + 1}, "exitCode" = ${outcome.exitCode}, error = ${error},
+          "failureKind" = ${outcome.status === "failed" ? outcome.failureKind : null}::"FailureKind", "queuedAt" = ${now}, "notBefore" = ${notBefore},
+          "finishedAt" = NULL, "workerId" = NULL
+        WHERE id = ${input.stepId}::uuid AND status = 'running' AND attempt = ${input.attempt}
+          AND (${workerGuard}::text IS NULL OR "workerId" = ${workerGuard})`;
+      if (applied) effects.ready = [{ stepId: input.stepId, runId: run.id, attempt: input.attempt + 1, notBefore }];
     } else {
-      await tx.step.update({
-        where: { id: input.stepId },
-        data: { status: "cancelled", exitCode: outcome.exitCode, error: outcome.error, failureKind: null },
-      });
-      await closeDownstream(tx, run.id, stepRow.name, "cancelled");
-      stepResult = "cancelled";
+      stepResult = outcome.status;
+      const exhausted = outcome.status === "failed" && outcome.failureKind === "retryable" && step.maxAttempts > 1 ? ` (after ${input.attempt} attempts)` : "";
+      applied = await tx.$executeRaw`
+        UPDATE "Step" SET status = ${outcome.status}::"StepStatus", "exitCode" = ${outcome.exitCode}, error = ${outcome.error + exhausted},
+          "failureKind" = ${outcome.status === "failed" ? outcome.failureKind : null}::"FailureKind", "finishedAt" = ${now}
+        WHERE id = ${input.stepId}::uuid AND status = 'running' AND attempt = ${input.attempt}
+          AND (${workerGuard}::text IS NULL OR "workerId" = ${workerGuard})`;
     }
-    const runStatus = await refreshRunStatus(tx, run);
+    if (applied === 0) return { applied: false } satisfies CompleteStepResult;
+
+    await tx.$executeRaw`
+      UPDATE "StepAttempt" SET status = ${outcome.status}::"StepStatus", "exitCode" = ${outcome.exitCode},
+        error = ${outcome.status === "succeeded" ? null : outcome.error},
+        "failureKind" = ${outcome.status === "failed" ? outcome.failureKind : null}::"FailureKind", "finishedAt" = ${now}
+      WHERE "stepId" = ${input.stepId}::uuid AND attempt = ${input.attempt}`;
+
+    if (stepResult === "succeeded") {
+      effects.ready = await queueReadyDependents(tx, run.id, step.name);
+    } else if (stepResult === "failed") {
+      if (run.failFast) {
+        effects.cancelRunningStepIds = await cancelRemaining(tx, run.id, `cancelled: step "${step.name}" failed and the pipeline is failFast`, input.stepId);
+      } else {
+        await closeDownstream(tx, run.id, step.name, "skipped");
+      }
+    } else if (stepResult === "cancelled") {
+      await closeDownstream(tx, run.id, step.name, "cancelled");
+    }
+    // A run that is running and just got more work stays running: skip the recount.
+    const runStatus = run.status === "running" && effects.ready.length > 0 ? run.status : await refreshRunStatus(tx, run);
     return { applied: true, result: stepResult, runStatus } satisfies CompleteStepResult;
   });
   if (result.applied) await applyEffects(ctx, effects);
   return result;
+}
+
+async function retryPolicyOf(tx: Tx, stepId: string, template: string): Promise<RetryPolicy> {
+  const rows = await tx.$queryRaw<{ policy: RetryPolicy | null }[]>`
+    SELECT v.spec -> 'steps' -> ${template} -> 'retries' AS policy
+    FROM "Step" s JOIN "Run" r ON r.id = s."runId" JOIN "PipelineVersion" v ON v.id = r."pipelineVersionId"
+    WHERE s.id = ${stepId}::uuid`;
+  return rows[0]?.policy ?? DEFAULT_RETRY_POLICY;
 }
 
 /** Post-commit side effects. A failure here is recovered by the reconciler (queued steps are re-added). */

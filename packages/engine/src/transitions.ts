@@ -32,33 +32,26 @@ export async function lockRun(tx: Tx, runId: string): Promise<LockedRun | null> 
   return rows[0] ?? null;
 }
 
-/** Moves pending steps whose upstream steps have all succeeded to queued (attempt 1). */
-export async function queueReadySteps(tx: Tx, runId: string, candidateNames: string[]): Promise<ReadyStep[]> {
-  if (candidateNames.length === 0) return [];
-  const candidates = await tx.$queryRaw<{ id: string; name: string; needs: string[] }[]>`
-    SELECT id, name, needs FROM "Step"
-    WHERE "runId" = ${runId}::uuid AND status = 'pending' AND name = ANY(${candidateNames}::text[])`;
-  if (candidates.length === 0) return [];
-  const upstreamNames = [...new Set(candidates.flatMap((c) => c.needs))];
-  const upstream = upstreamNames.length
-    ? await tx.$queryRaw<{ name: string; status: string }[]>`
-        SELECT name, status::text AS status FROM "Step" WHERE "runId" = ${runId}::uuid AND name = ANY(${upstreamNames}::text[])`
-    : [];
-  const succeeded = new Set(upstream.filter((u) => u.status === "succeeded").map((u) => u.name));
-  const readyIds = candidates.filter((c) => c.needs.every((n) => succeeded.has(n))).map((c) => c.id);
-  if (readyIds.length === 0) return [];
-  const queued = await tx.$queryRaw<{ id: string; attempt: number }[]>`
-    UPDATE "Step" SET status = 'queued', attempt = 1, "queuedAt" = now(), "notBefore" = NULL
-    WHERE id = ANY(${readyIds}::uuid[]) AND status = 'pending'
-    RETURNING id, attempt`;
-  return queued.map((q) => ({ stepId: q.id, runId, attempt: q.attempt }));
+/** Locks the run that owns a step; also returns what a transition needs to know about the step. */
+export async function lockRunOfStep(tx: Tx, stepId: string): Promise<{ run: LockedRun; step: { name: string; maxAttempts: number } } | null> {
+  const rows = await tx.$queryRaw<(LockedRun & { stepName: string; maxAttempts: number })[]>`
+    SELECT r.id, r.status::text AS status, r."failFast", r."cancelRequestedAt", s.name AS "stepName", s."maxAttempts"
+    FROM "Step" s JOIN "Run" r ON r.id = s."runId" WHERE s.id = ${stepId}::uuid FOR UPDATE OF r`;
+  const row = rows[0];
+  if (!row) return null;
+  const { stepName, maxAttempts, ...run } = row;
+  return { run, step: { name: stepName, maxAttempts } };
 }
 
-/** Direct dependents of a step (those whose needs contain it). */
-export async function dependentsOf(tx: Tx, runId: string, stepName: string): Promise<string[]> {
-  const rows = await tx.$queryRaw<{ name: string }[]>`
-    SELECT name FROM "Step" WHERE "runId" = ${runId}::uuid AND ${stepName} = ANY(needs)`;
-  return rows.map((r) => r.name);
+/** Moves the pending dependents of `stepName` whose upstream steps have all succeeded to queued (attempt 1). */
+export async function queueReadyDependents(tx: Tx, runId: string, stepName: string): Promise<ReadyStep[]> {
+  const queued = await tx.$queryRaw<{ id: string; attempt: number }[]>`
+    UPDATE "Step" c SET status = 'queued', attempt = 1, "queuedAt" = now(), "notBefore" = NULL
+    WHERE c."runId" = ${runId}::uuid AND c.status = 'pending' AND ${stepName} = ANY(c.needs)
+      AND NOT EXISTS (
+        SELECT 1 FROM "Step" u WHERE u."runId" = c."runId" AND u.name = ANY(c.needs) AND u.status <> 'succeeded')
+    RETURNING c.id, c.attempt`;
+  return queued.map((q) => ({ stepId: q.id, runId, attempt: q.attempt }));
 }
 
 /** Marks every not-yet-started step downstream of `stepName` with `status` (skipped or cancelled). */

@@ -1,8 +1,5 @@
-import { StringDecoder } from "node:string_decoder";
-
-/** Cuts a byte stream into lines; a line longer than maxLength is emitted in pieces. */
+/** Cuts a stream of text chunks into lines; a line longer than maxLength is emitted in pieces. */
 export class LineSplitter {
-  private readonly decoder = new StringDecoder("utf8");
   private partial = "";
 
   constructor(
@@ -10,8 +7,8 @@ export class LineSplitter {
     private readonly maxLength = 16_384,
   ) {}
 
-  push(chunk: Buffer): void {
-    this.partial += this.decoder.write(chunk);
+  push(chunk: string): void {
+    this.partial += chunk;
     let newline: number;
     while ((newline = this.partial.indexOf("\n")) !== -1) {
       this.emit(this.partial.slice(0, newline).replace(/\r$/, ""));
@@ -24,7 +21,6 @@ export class LineSplitter {
   }
 
   end(): void {
-    this.partial += this.decoder.end();
     if (this.partial.length > 0) this.emit(this.partial);
     this.partial = "";
   }

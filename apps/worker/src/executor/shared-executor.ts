@@ -1,6 +1,7 @@
-import { spawn } from "node:child_process";
+import { fork, type ChildProcess } from "node:child_process";
+import { randomUUID } from "node:crypto";
+import { fileURLToPath } from "node:url";
 import { LineSplitter } from "./line-splitter.js";
-import { signalGroup, terminateGroup } from "./process-tree.js";
 
 export interface ProcessSpec {
   argv: string[];
@@ -14,66 +15,108 @@ export type ProcessResult =
   | { kind: "signalled"; signal: string }
   | { kind: "timed-out"; timeoutMs: number }
   | { kind: "cancelled" }
-  | { kind: "spawn-failed"; message: string };
+  | { kind: "spawn-failed"; message: string }
+  | { kind: "launcher-lost" };
 
 export interface RunningProcess {
-  /** Resolves when the process group leader has exited and its output is drained. */
+  /** Resolves when the step's process has exited and its output is drained. */
   result: Promise<ProcessResult>;
-  /** Stops the step (SIGTERM, then SIGKILL after the grace period). */
+  /** Stops the step: SIGTERM to its process group, SIGKILL after the grace period. */
   cancel(): void;
+}
+
+type LauncherMessage =
+  | { type: "spawned"; id: string; pid: number }
+  | { type: "output"; id: string; stream: "stdout" | "stderr"; data: string }
+  | { type: "spawn-error"; id: string; message: string }
+  | { type: "closed"; id: string; code: number | null; signal: string | null };
+
+interface Tracked {
+  stdout: LineSplitter;
+  stderr: LineSplitter;
+  finish(result: ProcessResult): void;
+  closed(code: number | null, signal: string | null): void;
 }
 
 const CANCEL_GRACE_MS = 1_000;
 const TIMEOUT_GRACE_MS = 2_000;
+/** setTimeout cannot wait longer than 2^31-1 ms. */
+const MAX_TIMER_MS = 2 ** 31 - 1;
+const LAUNCHER_PATH = fileURLToPath(new URL("../../launcher/launcher.mjs", import.meta.url));
 
 /**
- * The shared executor: runs a step as a child process on this host, in its own process
- * group, streaming stdout/stderr line by line to `onLine`.
+ * The shared executor: runs steps as processes on this host, each in its own process group,
+ * streaming stdout/stderr line by line. Processes are started by a small launcher process
+ * (see launcher/launcher.mjs for why), which kills them all if this worker dies.
  */
-export function runProcess(spec: ProcessSpec, onLine: (stream: "stdout" | "stderr", line: string) => void): RunningProcess {
-  const [command, ...args] = spec.argv;
-  if (!command) throw new Error("empty command");
-  let stopReason: "cancelled" | "timed-out" | null = null;
-  const child = spawn(command, args, { cwd: spec.cwd, env: spec.env, detached: true, stdio: ["ignore", "pipe", "pipe"] });
-  const stdout = new LineSplitter((l) => onLine("stdout", l));
-  const stderr = new LineSplitter((l) => onLine("stderr", l));
-  child.stdout.on("data", (c: Buffer) => stdout.push(c));
-  child.stderr.on("data", (c: Buffer) => stderr.push(c));
+export class SharedExecutor {
+  private launcher: ChildProcess | null = null;
+  private readonly tracked = new Map<string, Tracked>();
 
-  const timer =
-    spec.timeoutMs !== null
-      ? setTimeout(() => {
-          stopReason ??= "timed-out";
-          terminateGroup(child, TIMEOUT_GRACE_MS);
-        }, spec.timeoutMs)
-      : null;
-
-  const result = new Promise<ProcessResult>((resolve) => {
-    child.once("error", (err) => {
-      if (timer) clearTimeout(timer);
-      resolve({ kind: "spawn-failed", message: err.message });
-    });
-    // When the leader exits, anything it left running in its group is killed: a step owns no
-    // process after it ends, and "close" (stdio drained) cannot be held open by stragglers.
-    child.once("exit", () => signalGroup(child, "SIGKILL"));
-    // "close" fires after the stdio streams ended, so every line has been delivered.
-    child.once("close", (code, signal) => {
-      if (timer) clearTimeout(timer);
-      stdout.end();
-      stderr.end();
-      if (stopReason === "cancelled") resolve({ kind: "cancelled" });
-      else if (stopReason === "timed-out") resolve({ kind: "timed-out", timeoutMs: spec.timeoutMs ?? 0 });
-      else if (code !== null) resolve({ kind: "exited", exitCode: code });
-      else resolve({ kind: "signalled", signal: signal ?? "unknown" });
-    });
-  });
-
-  return {
-    result,
-    cancel() {
+  run(spec: ProcessSpec, onLine: (stream: "stdout" | "stderr", line: string) => void): RunningProcess {
+    const launcher = this.ensureLauncher();
+    const id = randomUUID();
+    let stopReason: "cancelled" | "timed-out" | null = null;
+    let timer: NodeJS.Timeout | null = null;
+    let resolveResult!: (r: ProcessResult) => void;
+    const result = new Promise<ProcessResult>((resolve) => (resolveResult = resolve));
+    const signal = (sig: NodeJS.Signals) => launcher.connected && launcher.send({ type: "signal", id, signal: sig });
+    const stop = (reason: "cancelled" | "timed-out", graceMs: number) => {
       if (stopReason) return;
-      stopReason = "cancelled";
-      terminateGroup(child, CANCEL_GRACE_MS);
-    },
-  };
+      stopReason = reason;
+      signal("SIGTERM");
+      setTimeout(() => signal("SIGKILL"), graceMs).unref();
+    };
+
+    const tracked: Tracked = {
+      stdout: new LineSplitter((l) => onLine("stdout", l)),
+      stderr: new LineSplitter((l) => onLine("stderr", l)),
+      finish: (r) => {
+        if (timer) clearTimeout(timer);
+        this.tracked.delete(id);
+        resolveResult(r);
+      },
+      closed: (code, sig) => {
+        tracked.stdout.end();
+        tracked.stderr.end();
+        if (stopReason === "cancelled") tracked.finish({ kind: "cancelled" });
+        else if (stopReason === "timed-out") tracked.finish({ kind: "timed-out", timeoutMs: spec.timeoutMs ?? 0 });
+        else if (code !== null) tracked.finish({ kind: "exited", exitCode: code });
+        else tracked.finish({ kind: "signalled", signal: sig ?? "unknown" });
+      },
+    };
+    this.tracked.set(id, tracked);
+    if (spec.timeoutMs !== null) timer = setTimeout(() => stop("timed-out", TIMEOUT_GRACE_MS), Math.min(spec.timeoutMs, MAX_TIMER_MS));
+    launcher.send({ type: "start", id, argv: spec.argv, cwd: spec.cwd, env: spec.env });
+    return { result, cancel: () => stop("cancelled", CANCEL_GRACE_MS) };
+  }
+
+  /** Stops the launcher; it kills any step process still running. */
+  async close(): Promise<void> {
+    const launcher = this.launcher;
+    this.launcher = null;
+    if (!launcher || launcher.exitCode !== null) return;
+    const exited = new Promise((r) => launcher.once("exit", r));
+    launcher.disconnect();
+    await exited;
+  }
+
+  private ensureLauncher(): ChildProcess {
+    if (this.launcher && this.launcher.connected) return this.launcher;
+    const launcher = fork(LAUNCHER_PATH, [], { execArgv: [], stdio: ["ignore", "inherit", "inherit", "ipc"], serialization: "json" });
+    launcher.on("message", (message: LauncherMessage) => {
+      const t = this.tracked.get(message.id);
+      if (!t) return;
+      if (message.type === "output") (message.stream === "stdout" ? t.stdout : t.stderr).push(message.data);
+      else if (message.type === "spawn-error") t.finish({ kind: "spawn-failed", message: message.message });
+      else if (message.type === "closed") t.closed(message.code, message.signal);
+    });
+    launcher.once("exit", () => {
+      if (this.launcher === launcher) this.launcher = null;
+      // Its steps were killed with it.
+      for (const t of [...this.tracked.values()]) t.finish({ kind: "launcher-lost" });
+    });
+    this.launcher = launcher;
+    return launcher;
+  }
 }
