@@ -3,7 +3,7 @@ import { randomUUID } from "node:crypto";
 import path from "node:path";
 import type { PrismaClient } from "@trellis/db";
 import { dataPaths, materializeSnapshot, type ClaimedStep } from "@trellis/engine";
-import { renderTemplate, TemplateError, type PipelineSpec, type StepSpec, type TemplateContext } from "@trellis/spec";
+import { renderTemplate, templateExpressions, TemplateError, type PipelineSpec, type StepSpec, type TemplateContext } from "@trellis/spec";
 import type { ProcessSpec } from "./executor/shared-executor.js";
 
 /** Environment variables of the worker that a step must not inherit. */
@@ -23,6 +23,12 @@ export interface PreparedStep {
   outputsDir: string;
   /** Human-readable command shown in the UI. */
   command: string;
+}
+
+/** Whether the step's templates read upstream outputs (if not, they need not be fetched). */
+function referencesUpstream(spec: StepSpec): boolean {
+  const texts = [spec.run ?? "", spec.script ?? "", ...Object.values(spec.env)];
+  return texts.some((t) => templateExpressions(t).some((e) => e.expression.trim().startsWith("steps.")));
 }
 
 /** A step that cannot even be started (bad reference, missing upstream output): a terminal failure. */
@@ -48,7 +54,7 @@ export class StepPreparer {
     const spec = (await this.pipelineSpec(run.versionId)).steps[step.template];
     if (!spec) throw new PreparationError(`step "${step.template}" is not in the pipeline spec`);
 
-    const [workspace, upstream] = await Promise.all([this.workspace(run), this.upstreamOutputs(step)]);
+    const [workspace, upstream] = await Promise.all([this.workspace(run), referencesUpstream(spec) ? this.upstreamOutputs(step) : {}]);
     const outputsDir = dataPaths.stepOutputs(this.dataDir, run.runId, step.name, step.attempt);
     await mkdir(outputsDir, { recursive: true });
     const outputPaths: Record<string, string> = {};

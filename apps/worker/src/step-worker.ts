@@ -16,6 +16,7 @@ import {
   logChannel,
   reconcile,
   registerWorker,
+  type ClaimedStep,
   type EngineConfig,
   type EngineContext,
   type StepJob,
@@ -26,6 +27,7 @@ import { LogSink } from "./executor/log-sink.js";
 import { SharedExecutor, type ProcessResult, type RunningProcess } from "./executor/shared-executor.js";
 import { PreparationError, StepPreparer } from "./prepare-step.js";
 import { collectOutputs } from "./collect-outputs.js";
+import { CompletionBatcher } from "./completion-batcher.js";
 
 export interface StepWorkerOptions {
   db: PrismaClient;
@@ -80,6 +82,7 @@ export async function startStepWorker(options: StepWorkerOptions): Promise<StepW
   const preparer = new StepPreparer(db, config.dataDir);
   const executor = new SharedExecutor();
   const running = new Map<string, RunningProcess>();
+  let stopping = false;
   /** Steps stopped because their run (or step) was cancelled, as opposed to this worker shutting down. */
   const cancelledByUser = new Set<string>();
   const cancelStep = (id: string) => {
@@ -117,14 +120,46 @@ export async function startStepWorker(options: StepWorkerOptions): Promise<StepW
       .finally(() => (reconciling = false));
   }, config.reconcileMs);
 
+  const batcher = new CompletionBatcher(ctx);
+
+  /**
+   * Reports an attempt's end. Losing the report would leave the step running forever under a
+   * live worker, so database errors are retried until the report lands (or the worker stops,
+   * and the reconciler then fails the step as "worker lost").
+   */
+  async function report(step: ClaimedStep, outcome: StepOutcome, command: string | null): Promise<string> {
+    for (let delay = 100; ; delay = Math.min(delay * 2, 5_000)) {
+      try {
+        if (outcome.status === "succeeded") {
+          const applied = await batcher.submit({ stepId: step.id, attempt: step.attempt, workerId, exitCode: outcome.exitCode, outputs: outcome.outputs, command });
+          return applied ? "succeeded" : "ignored";
+        }
+        if (command !== null) await db.$executeRaw`UPDATE "Step" SET resolved = ${JSON.stringify({ command })}::jsonb WHERE id = ${step.id}::uuid`;
+        const done = await completeStep(ctx, { stepId: step.id, attempt: step.attempt, workerId, outcome });
+        return done.result ?? "ignored";
+      } catch (err) {
+        if (stopping) throw err;
+        log("reporting a step failed; retrying", { stepId: step.id, error: String(err), retryInMs: delay });
+        await new Promise((r) => setTimeout(r, delay));
+      }
+    }
+  }
+
   async function execute(job: Job<StepJob>): Promise<void> {
     const step = await claimStep(ctx, { stepId: job.data.stepId, attempt: job.data.attempt, workerId });
     if (!step) return; // stale or duplicate job
     const sink = new LogSink(db, publisher, step.id, step.attempt);
     let outcome: StepOutcome;
+    let command: string | null = null;
+    let showCommand: NodeJS.Timeout | undefined;
     try {
       const prepared = await preparer.prepare(step);
-      void db.$executeRaw`UPDATE "Step" SET resolved = ${JSON.stringify({ command: prepared.command })}::jsonb WHERE id = ${step.id}::uuid`.catch(() => undefined);
+      command = prepared.command;
+      // Most steps are short: the command is stored with the outcome, and written earlier only
+      // for a step still running after a moment (so the UI can show it).
+      showCommand = setTimeout(() => {
+        void db.$executeRaw`UPDATE "Step" SET resolved = ${JSON.stringify({ command })}::jsonb WHERE id = ${step.id}::uuid`.catch(() => undefined);
+      }, 200);
       const proc = executor.run(prepared.process, (stream, line) => sink.write(stream, line));
       running.set(step.id, proc);
       const result = await proc.result;
@@ -149,11 +184,10 @@ export async function startStepWorker(options: StepWorkerOptions): Promise<StepW
           : { status: "failed", exitCode: null, failureKind: "retryable", error: `worker error: ${err instanceof Error ? err.message : String(err)}` };
       sink.write("stderr", `[trellis] ${outcome.error}`);
     }
+    clearTimeout(showCommand);
     await sink.close().catch((err) => log("log flush failed", { error: String(err) }));
-    const done = await completeStep(ctx, { stepId: step.id, attempt: step.attempt, workerId, outcome });
-    await publisher
-      .publish(logChannel(step.id, step.attempt), JSON.stringify({ type: "end", status: done.result ?? outcome.status }))
-      .catch(() => undefined);
+    const status = await report(step, outcome, command);
+    await publisher.publish(logChannel(step.id, step.attempt), JSON.stringify({ type: "end", status })).catch(() => undefined);
   }
 
   const worker = new Worker<StepJob>(options.queueName ?? process.env.TRELLIS_QUEUE ?? "steps", execute, {
@@ -170,6 +204,7 @@ export async function startStepWorker(options: StepWorkerOptions): Promise<StepW
   return {
     workerId,
     async stop() {
+      stopping = true;
       clearInterval(heartbeat);
       clearInterval(reconciler);
       const closing = worker.close();

@@ -96,7 +96,7 @@ export async function completeStep(ctx: EngineContext, input: CompleteStepInput)
       WHERE "stepId" = ${input.stepId}::uuid AND attempt = ${input.attempt}`;
 
     if (stepResult === "succeeded") {
-      effects.ready = await queueReadyDependents(tx, run.id, step.name);
+      effects.ready = await queueReadyDependents(tx, run.id, step.dependents);
     } else if (stepResult === "failed") {
       if (run.failFast) {
         effects.cancelRunningStepIds = await cancelRemaining(tx, run.id, `cancelled: step "${step.name}" failed and the pipeline is failFast`, input.stepId);

@@ -40,6 +40,8 @@ export async function createRun(ctx: EngineContext, input: CreateRunInput): Prom
 
   const runId = randomUUID();
   const now = new Date();
+  const dependents = new Map<string, string[]>();
+  for (const s of Object.values(spec.steps)) for (const up of s.needs) dependents.set(up, [...(dependents.get(up) ?? []), s.name]);
   const steps = Object.values(spec.steps).map((s) => {
     const root = s.needs.length === 0;
     return {
@@ -48,6 +50,7 @@ export async function createRun(ctx: EngineContext, input: CreateRunInput): Prom
       name: s.name,
       template: s.name,
       needs: s.needs,
+      dependents: dependents.get(s.name) ?? [],
       status: root ? ("queued" as const) : ("pending" as const),
       attempt: root ? 1 : 0,
       maxAttempts: s.retries.limit + 1,

@@ -8,6 +8,7 @@ export * from "./run-status.js";
 export * from "./create-run.js";
 export * from "./claim-step.js";
 export * from "./complete-step.js";
+export * from "./complete-succeeded-steps.js";
 export * from "./cancel-run.js";
 export * from "./reconcile.js";
 export * from "./workers.js";

@@ -33,21 +33,28 @@ export async function lockRun(tx: Tx, runId: string): Promise<LockedRun | null> 
 }
 
 /** Locks the run that owns a step; also returns what a transition needs to know about the step. */
-export async function lockRunOfStep(tx: Tx, stepId: string): Promise<{ run: LockedRun; step: { name: string; maxAttempts: number } } | null> {
-  const rows = await tx.$queryRaw<(LockedRun & { stepName: string; maxAttempts: number })[]>`
-    SELECT r.id, r.status::text AS status, r."failFast", r."cancelRequestedAt", s.name AS "stepName", s."maxAttempts"
+export interface LockedStep {
+  name: string;
+  maxAttempts: number;
+  dependents: string[];
+}
+
+export async function lockRunOfStep(tx: Tx, stepId: string): Promise<{ run: LockedRun; step: LockedStep } | null> {
+  const rows = await tx.$queryRaw<(LockedRun & { stepName: string; maxAttempts: number; dependents: string[] })[]>`
+    SELECT r.id, r.status::text AS status, r."failFast", r."cancelRequestedAt", s.name AS "stepName", s."maxAttempts", s.dependents
     FROM "Step" s JOIN "Run" r ON r.id = s."runId" WHERE s.id = ${stepId}::uuid FOR UPDATE OF r`;
   const row = rows[0];
   if (!row) return null;
-  const { stepName, maxAttempts, ...run } = row;
-  return { run, step: { name: stepName, maxAttempts } };
+  const { stepName, maxAttempts, dependents, ...run } = row;
+  return { run, step: { name: stepName, maxAttempts, dependents } };
 }
 
-/** Moves the pending dependents of `stepName` whose upstream steps have all succeeded to queued (attempt 1). */
-export async function queueReadyDependents(tx: Tx, runId: string, stepName: string): Promise<ReadyStep[]> {
+/** Moves the pending dependents whose upstream steps have all succeeded to queued (attempt 1). */
+export async function queueReadyDependents(tx: Tx, runId: string, dependents: string[]): Promise<ReadyStep[]> {
+  if (dependents.length === 0) return [];
   const queued = await tx.$queryRaw<{ id: string; attempt: number }[]>`
     UPDATE "Step" c SET status = 'queued', attempt = 1, "queuedAt" = now(), "notBefore" = NULL
-    WHERE c."runId" = ${runId}::uuid AND c.status = 'pending' AND ${stepName} = ANY(c.needs)
+    WHERE c."runId" = ${runId}::uuid AND c.name = ANY(${dependents}::text[]) AND c.status = 'pending'
       AND NOT EXISTS (
         SELECT 1 FROM "Step" u WHERE u."runId" = c."runId" AND u.name = ANY(c.needs) AND u.status <> 'succeeded')
     RETURNING c.id, c.attempt`;
@@ -80,6 +87,12 @@ export async function cancelRemaining(tx: Tx, runId: string, reason: string, exc
 /** Recomputes the run status from its steps and writes it if it changed (never leaves a terminal state). */
 export async function refreshRunStatus(tx: Tx, run: LockedRun): Promise<string> {
   if (isTerminalRunStatus(run.status)) return run.status;
+  if (run.status === "running") {
+    // Common case while a run is in progress: nothing changes as long as a step is active.
+    const active = await tx.$queryRaw<{ id: string }[]>`
+      SELECT id FROM "Step" WHERE "runId" = ${run.id}::uuid AND status IN ('pending', 'queued', 'running') LIMIT 1`;
+    if (active.length > 0) return run.status;
+  }
   const rows = await tx.$queryRaw<{ status: StepStatusName; n: number }[]>`
     SELECT status::text AS status, count(*)::int AS n FROM "Step" WHERE "runId" = ${run.id}::uuid GROUP BY status`;
   const counts: StepCounts = Object.fromEntries(rows.map((r) => [r.status, r.n]));
