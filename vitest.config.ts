@@ -1,24 +1,8 @@
 import { defineConfig } from "vitest/config";
 
-// Vitest 5's reporter calls Map.groupBy (Node >= 21) when it prints failures; Node 20 lacks it.
-if (typeof (Map as { groupBy?: unknown }).groupBy !== "function") {
-  Object.defineProperty(Map, "groupBy", {
-    value<K, V>(items: Iterable<V>, key: (item: V, index: number) => K): Map<K, V[]> {
-      const groups = new Map<K, V[]>();
-      let i = 0;
-      for (const item of items) {
-        const k = key(item, i++);
-        const group = groups.get(k);
-        if (group) group.push(item);
-        else groups.set(k, [item]);
-      }
-      return groups;
-    },
-  });
-}
+// Vitest 5's reporter uses Node 22 built-ins (Map.groupBy, ...); this shims them on Node 20.
+import "./scripts/lib/node20-polyfills.mjs";
 
-// Two projects: `unit` (pure logic, no services) and `integration` (real Postgres and Redis;
-// the global setup creates and migrates a dedicated test database).
 export default defineConfig({
   resolve: { conditions: ["source"] },
   ssr: { resolve: { conditions: ["source"] } },
@@ -28,7 +12,7 @@ export default defineConfig({
         extends: true,
         test: {
           name: "unit",
-          include: ["packages/*/src/**/*.test.ts", "apps/{api,worker,cli}/src/**/*.test.ts"],
+          include: ["packages/*/src/**/*.test.ts", "apps/*/src/**/*.test.ts"],
           exclude: ["**/*.int.test.ts", "**/node_modules/**"],
         },
       },

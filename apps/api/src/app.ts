@@ -14,7 +14,8 @@ export const API_PREFIX = "/api/v1";
 
 /** Routes only do transport: validate with zod, call a domain function or query, shape the reply. */
 export async function buildApp(deps: ApiDeps, options: { logger?: boolean } = {}): Promise<FastifyInstance> {
-  const app = Fastify({ logger: options.logger ?? false, bodyLimit: 1024 * 1024 });
+  // Errors and warnings are logged; per-request lines are not (the UI polls every second).
+  const app = Fastify({ logger: options.logger ? { level: process.env.LOG_LEVEL ?? "info" } : false, disableRequestLogging: true, bodyLimit: 1024 * 1024 });
   app.setValidatorCompiler(validatorCompiler);
   app.setSerializerCompiler(serializerCompiler);
   registerErrorHandling(app);

@@ -186,8 +186,14 @@ export async function startStepWorker(options: StepWorkerOptions): Promise<StepW
     }
     clearTimeout(showCommand);
     await sink.close().catch((err) => log("log flush failed", { error: String(err) }));
-    const status = await report(step, outcome, command);
-    await publisher.publish(logChannel(step.id, step.attempt), JSON.stringify({ type: "end", status })).catch(() => undefined);
+    const result = await report(step, outcome, command);
+    // The end event carries the attempt's own status ("failed" even when a retry follows), the
+    // same status a reader finds stored afterwards. An ignored report publishes nothing:
+    // readers see the attempt's real end through their database poll.
+    if (result !== "ignored") {
+      const status = result === "retrying" ? "failed" : result;
+      await publisher.publish(logChannel(step.id, step.attempt), JSON.stringify({ type: "end", status })).catch(() => undefined);
+    }
   }
 
   const worker = new Worker<StepJob>(options.queueName ?? process.env.TRELLIS_QUEUE ?? "steps", execute, {
