@@ -7,8 +7,9 @@ import {
   CANCEL_CHANNEL,
   QUEUE_PREFIX,
   cancelledStepsOf,
-  claimStep,
+  claimSteps,
   completeStep,
+  completeSucceededSteps,
   createRedis,
   createStepQueue,
   deregisterWorker,
@@ -16,18 +17,20 @@ import {
   logChannel,
   reconcile,
   registerWorker,
+  type ClaimRequest,
   type ClaimedStep,
   type EngineConfig,
   type EngineContext,
   type StepJob,
   type StepOutcome,
+  type SucceededStep,
 } from "@trellis/engine";
 import { formatDuration } from "@trellis/spec";
 import { LogSink } from "./executor/log-sink.js";
 import { SharedExecutor, type ProcessResult, type RunningProcess } from "./executor/shared-executor.js";
 import { PreparationError, StepPreparer } from "./prepare-step.js";
 import { collectOutputs } from "./collect-outputs.js";
-import { CompletionBatcher } from "./completion-batcher.js";
+import { GroupCommit } from "./group-commit.js";
 
 export interface StepWorkerOptions {
   db: PrismaClient;
@@ -120,7 +123,15 @@ export async function startStepWorker(options: StepWorkerOptions): Promise<StepW
       .finally(() => (reconciling = false));
   }, config.reconcileMs);
 
-  const batcher = new CompletionBatcher(ctx);
+  // Claims and successful reports of concurrent steps share their database round trips.
+  const claims = new GroupCommit<ClaimRequest, ClaimedStep | null>(async (requests) => {
+    const claimed = await claimSteps(ctx, workerId, requests);
+    return requests.map((r) => claimed.get(r.stepId) ?? null);
+  });
+  const successes = new GroupCommit<SucceededStep, boolean>(async (steps) => {
+    const applied = await completeSucceededSteps(ctx, steps);
+    return steps.map((s) => applied.has(s.stepId));
+  });
 
   /**
    * Reports an attempt's end. Losing the report would leave the step running forever under a
@@ -131,7 +142,7 @@ export async function startStepWorker(options: StepWorkerOptions): Promise<StepW
     for (let delay = 100; ; delay = Math.min(delay * 2, 5_000)) {
       try {
         if (outcome.status === "succeeded") {
-          const applied = await batcher.submit({ stepId: step.id, attempt: step.attempt, workerId, exitCode: outcome.exitCode, outputs: outcome.outputs, command });
+          const applied = await successes.submit({ stepId: step.id, attempt: step.attempt, workerId, exitCode: outcome.exitCode, outputs: outcome.outputs, command });
           return applied ? "succeeded" : "ignored";
         }
         if (command !== null) await db.$executeRaw`UPDATE "Step" SET resolved = ${JSON.stringify({ command })}::jsonb WHERE id = ${step.id}::uuid`;
@@ -146,7 +157,7 @@ export async function startStepWorker(options: StepWorkerOptions): Promise<StepW
   }
 
   async function execute(job: Job<StepJob>): Promise<void> {
-    const step = await claimStep(ctx, { stepId: job.data.stepId, attempt: job.data.attempt, workerId });
+    const step = await claims.submit({ stepId: job.data.stepId, attempt: job.data.attempt });
     if (!step) return; // stale or duplicate job
     const sink = new LogSink(db, publisher, step.id, step.attempt);
     let outcome: StepOutcome;

@@ -6,7 +6,7 @@ export * from "./signals.js";
 export * from "./paths.js";
 export * from "./run-status.js";
 export * from "./create-run.js";
-export * from "./claim-step.js";
+export * from "./claim-steps.js";
 export * from "./complete-step.js";
 export * from "./complete-succeeded-steps.js";
 export * from "./cancel-run.js";
