@@ -1,4 +1,4 @@
-import Fastify, { type FastifyInstance } from "fastify";
+import Fastify, { LogController, type FastifyInstance } from "fastify";
 import cors from "@fastify/cors";
 import swagger from "@fastify/swagger";
 import { jsonSchemaTransform, jsonSchemaTransformObject, serializerCompiler, validatorCompiler } from "fastify-type-provider-zod";
@@ -15,7 +15,11 @@ export const API_PREFIX = "/api/v1";
 /** Routes only do transport: validate with zod, call a domain function or query, shape the reply. */
 export async function buildApp(deps: ApiDeps, options: { logger?: boolean } = {}): Promise<FastifyInstance> {
   // Errors and warnings are logged; per-request lines are not (the UI polls every second).
-  const app = Fastify({ logger: options.logger ? { level: process.env.LOG_LEVEL ?? "info" } : false, disableRequestLogging: true, bodyLimit: 1024 * 1024 });
+  const app = Fastify({
+    logger: options.logger ? { level: process.env.LOG_LEVEL ?? "info" } : false,
+    logController: new LogController({ disableRequestLogging: true }),
+    bodyLimit: 1024 * 1024,
+  });
   app.setValidatorCompiler(validatorCompiler);
   app.setSerializerCompiler(serializerCompiler);
   registerErrorHandling(app);

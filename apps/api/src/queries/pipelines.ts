@@ -4,11 +4,14 @@ import { iso } from "./iso.js";
 
 async function lastRuns(db: PrismaClient, pipelineIds: string[]) {
   if (pipelineIds.length === 0) return new Map<string, { id: string; status: string; createdAt: string }>();
-  // DISTINCT ON uses the (projectId, pipelineId, createdAt) index per pipeline.
+  // One index probe per pipeline on Run(projectId, pipelineId, createdAt desc, id desc).
   const rows = await db.$queryRaw<{ pipelineId: string; id: string; status: string; createdAt: Date }[]>`
-    SELECT DISTINCT ON ("pipelineId") "pipelineId", id, status::text AS status, "createdAt"
-    FROM "Run" WHERE "pipelineId" = ANY(${pipelineIds}::uuid[])
-    ORDER BY "pipelineId", "createdAt" DESC, id DESC`;
+    SELECT p.id AS "pipelineId", r.id, r.status::text AS status, r."createdAt"
+    FROM "Pipeline" p CROSS JOIN LATERAL (
+      SELECT id, status, "createdAt" FROM "Run"
+      WHERE "projectId" = p."projectId" AND "pipelineId" = p.id
+      ORDER BY "createdAt" DESC, id DESC LIMIT 1) r
+    WHERE p.id = ANY(${pipelineIds}::uuid[])`;
   return new Map(rows.map((r) => [r.pipelineId, { id: r.id, status: r.status, createdAt: iso(r.createdAt) }]));
 }
 
