@@ -16,6 +16,7 @@ export interface ReconcileReport {
  *    the retry policy applies).
  * 2. Queued steps that nobody claimed for a while get their job re-added (a no-op if it exists).
  * 3. Unfinished runs with no active step get their final status.
+ * 4. Rows of workers silent for an hour, with no step left, are removed.
  */
 export async function reconcile(ctx: EngineContext): Promise<ReconcileReport> {
   const leaseSeconds = ctx.config.workerLeaseMs / 1000;
@@ -58,5 +59,8 @@ export async function reconcile(ctx: EngineContext): Promise<ReconcileReport> {
       if (run && (await refreshRunStatus(tx, run)) !== run.status) finalizedRuns++;
     });
   }
+  await ctx.db.$executeRaw`
+    DELETE FROM "Worker" w WHERE w."lastSeenAt" < now() - interval '1 hour'
+      AND NOT EXISTS (SELECT 1 FROM "Step" s WHERE s."workerId" = w.id AND s.status = 'running')`;
   return { lostSteps, requeuedSteps: stale.length, finalizedRuns };
 }
