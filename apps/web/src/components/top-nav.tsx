@@ -1,0 +1,50 @@
+"use client";
+
+import Link from "next/link";
+import { useParams, usePathname } from "next/navigation";
+import { cn } from "@/lib/cn";
+import { decodeParam, projectPath } from "@/lib/route-params";
+import { ProjectSwitcher } from "./project-switcher";
+import { PipelineIcon, RunsIcon, TrellisLogo } from "./ui/icons";
+
+export const DEFAULT_PROJECT = "default";
+
+export function TopNav() {
+  const params = useParams<{ project?: string }>();
+  const pathname = usePathname();
+  const project = params.project ? decodeParam(params.project) : DEFAULT_PROJECT;
+  const section = pathname.includes("/pipelines") ? "pipelines" : "runs";
+  
+  const links = [
+    { href: projectPath(project, "pipelines"), label: "Pipelines", icon: PipelineIcon, active: section === "pipelines" },
+    { href: projectPath(project, "runs"), label: "Runs", icon: RunsIcon, active: section === "runs" && pathname.includes("/runs") },
+  ];
+
+  return (
+    <header className="sticky top-0 z-40 border-b border-slate-200 bg-white/90 backdrop-blur">
+      <div className="mx-auto flex h-14 max-w-[1600px] items-center gap-3 px-4 sm:gap-5 sm:px-6">
+        <Link href={projectPath(project, "runs")} className="flex items-center gap-2 font-semibold tracking-tight text-slate-900">
+          <TrellisLogo className="text-[26px]" />
+          <span className="hidden sm:inline">Trellis</span>
+        </Link>
+        <ProjectSwitcher project={project} section={section} />
+        <nav className="flex items-center gap-1" aria-label="Main">
+          {links.map(({ href, label, icon: Icon, active }) => (
+            <Link
+              key={label}
+              href={href}
+              aria-current={active ? "page" : undefined}
+              className={cn(
+                "flex h-8 items-center gap-1.5 rounded-lg px-2.5 text-sm font-medium transition-colors",
+                active ? "bg-indigo-50 text-indigo-700" : "text-slate-600 hover:bg-slate-100 hover:text-slate-900",
+              )}
+            >
+              <Icon className="text-[15px]" />
+              {label}
+            </Link>
+          ))}
+        </nav>
+      </div>
+    </header>
+  );
+}

@@ -1,0 +1,126 @@
+import type { SVGProps } from "react";
+
+/** Small inline icon set (stroke icons, 24px grid) so the UI needs no icon dependency. */
+type IconProps = SVGProps<SVGSVGElement>;
+
+function Svg({ children, ...props }: IconProps) {
+  return (
+    <svg
+      viewBox="0 0 24 24"
+      fill="none"
+      stroke="currentColor"
+      strokeWidth={2}
+      strokeLinecap="round"
+      strokeLinejoin="round"
+      aria-hidden="true"
+      width="1em"
+      height="1em"
+      {...props}
+    >
+      {children}
+    </svg>
+  );
+}
+
+export const PlayIcon = (p: IconProps) => (
+  <Svg {...p}>
+    <path d="M7 4.5v15l12-7.5-12-7.5z" />
+  </Svg>
+);
+export const XIcon = (p: IconProps) => (
+  <Svg {...p}>
+    <path d="M18 6 6 18M6 6l12 12" />
+  </Svg>
+);
+export const ChevronDownIcon = (p: IconProps) => (
+  <Svg {...p}>
+    <path d="m6 9 6 6 6-6" />
+  </Svg>
+);
+export const ChevronLeftIcon = (p: IconProps) => (
+  <Svg {...p}>
+    <path d="m15 18-6-6 6-6" />
+  </Svg>
+);
+export const ChevronRightIcon = (p: IconProps) => (
+  <Svg {...p}>
+    <path d="m9 18 6-6-6-6" />
+  </Svg>
+);
+export const AlertIcon = (p: IconProps) => (
+  <Svg {...p}>
+    <path d="M12 9v4M12 17h.01" />
+    <path d="M10.3 3.9 1.8 18a2 2 0 0 0 1.7 3h17a2 2 0 0 0 1.7-3L13.7 3.9a2 2 0 0 0-3.4 0z" />
+  </Svg>
+);
+export const CopyIcon = (p: IconProps) => (
+  <Svg {...p}>
+    <rect x="9" y="9" width="13" height="13" rx="2" />
+    <path d="M5 15H4a2 2 0 0 1-2-2V4a2 2 0 0 1 2-2h9a2 2 0 0 1 2 2v1" />
+  </Svg>
+);
+export const CheckIcon = (p: IconProps) => (
+  <Svg {...p}>
+    <path d="M20 6 9 17l-5-5" />
+  </Svg>
+);
+export const RefreshIcon = (p: IconProps) => (
+  <Svg {...p}>
+    <path d="M21 12a9 9 0 1 1-3-6.7L21 8" />
+    <path d="M21 3v5h-5" />
+  </Svg>
+);
+export const StopIcon = (p: IconProps) => (
+  <Svg {...p}>
+    <rect x="6" y="6" width="12" height="12" rx="1.5" />
+  </Svg>
+);
+export const PipelineIcon = (p: IconProps) => (
+  <Svg {...p}>
+    <rect x="3" y="3" width="6" height="6" rx="1.5" />
+    <rect x="15" y="15" width="6" height="6" rx="1.5" />
+    <rect x="15" y="3" width="6" height="6" rx="1.5" />
+    <path d="M9 6h6M18 9v6" />
+  </Svg>
+);
+export const RunsIcon = (p: IconProps) => (
+  <Svg {...p}>
+    <path d="M3 12h4l3-8 4 16 3-8h4" />
+  </Svg>
+);
+export const TerminalIcon = (p: IconProps) => (
+  <Svg {...p}>
+    <path d="m4 17 6-5-6-5M12 19h8" />
+  </Svg>
+);
+export const ListIcon = (p: IconProps) => (
+  <Svg {...p}>
+    <path d="M8 6h13M8 12h13M8 18h13M3 6h.01M3 12h.01M3 18h.01" />
+  </Svg>
+);
+export const GraphIcon = (p: IconProps) => (
+  <Svg {...p}>
+    <circle cx="5" cy="12" r="2.5" />
+    <circle cx="19" cy="5" r="2.5" />
+    <circle cx="19" cy="19" r="2.5" />
+    <path d="M7.3 11 16.7 6M7.3 13l9.4 5" />
+  </Svg>
+);
+export const ArrowDownIcon = (p: IconProps) => (
+  <Svg {...p}>
+    <path d="M12 5v14M19 12l-7 7-7-7" />
+  </Svg>
+);
+
+/** Trellis mark: a lattice of crossing slats. */
+export function TrellisLogo(p: IconProps) {
+  return (
+    <svg viewBox="0 0 32 32" aria-hidden="true" width="1em" height="1em" {...p}>
+      <rect width="32" height="32" rx="8" fill="#4f46e5" />
+      <g stroke="#fff" strokeWidth="2.4" strokeLinecap="round" fill="none">
+        <path d="M8 24 24 8M8 16l8-8M16 24l8-8" />
+        <path d="M8 8l16 16M8 16l8 8M16 8l8 8" opacity=".55" />
+      </g>
+    </svg>
+  );
+}

@@ -1,0 +1,197 @@
+import type {
+  ApiErrorBody,
+  ApiIssue,
+  ListResponse,
+  LogPage,
+  PipelineDetailResponse,
+  PipelineSummary,
+  PipelineVersionDetail,
+  Project,
+  RunDetail,
+  RunListFilters,
+  RunListResponse,
+  StartRunRequest,
+} from "./api-types";
+
+/**
+ * Same-origin base path. The route handler at src/app/api/v1/[...path]/route.ts proxies
+ * `/api/v1/*` to the API server (TRELLIS_API_URL), so the browser never needs to know where the
+ * API lives (and no CORS is involved).
+ */
+export const API_BASE = "/api/v1";
+
+/** Every failed request surfaces as an ApiError so the UI can render message + issues uniformly. */
+export class ApiError extends Error {
+  readonly status: number;
+  readonly code: string;
+  readonly issues: ApiIssue[];
+
+  constructor(status: number, code: string, message: string, issues: ApiIssue[] = []) {
+    super(message);
+    this.name = "ApiError";
+    this.status = status;
+    this.code = code;
+    this.issues = issues;
+  }
+
+  get isClientError(): boolean {
+    return this.status >= 400 && this.status < 500;
+  }
+
+  get isNotFound(): boolean {
+    return this.status === 404;
+  }
+
+  /** The web server answered but could not reach the API behind it (or the browser can't reach either). */
+  get isUnreachable(): boolean {
+    return this.status === 0 || this.code === API_UNREACHABLE || this.code === "api_unavailable";
+  }
+}
+
+/** Code of the proxy's 502 answer when the API behind the web server does not answer. */
+export const API_UNREACHABLE = "API_UNREACHABLE";
+
+function isApiErrorBody(value: unknown): value is ApiErrorBody {
+  if (typeof value !== "object" || value === null || !("error" in value)) return false;
+  const err = (value as { error: unknown }).error;
+  return typeof err === "object" && err !== null && typeof (err as { message?: unknown }).message === "string";
+}
+
+const enc = encodeURIComponent;
+
+async function request<T>(path: string, init?: RequestInit): Promise<T> {
+  let res: Response;
+  try {
+    res = await fetch(`${API_BASE}${path}`, {
+      ...init,
+      headers: {
+        Accept: "application/json",
+        ...(init?.body ? { "Content-Type": "application/json" } : {}),
+        ...init?.headers,
+      },
+    });
+  } catch (err) {
+    // Aborts are expected (React Query cancels on unmount); let them propagate untouched.
+    if (err instanceof DOMException && err.name === "AbortError") throw err;
+    throw new ApiError(0, "network_error", "Could not reach the Trellis API. Check your connection and try again.");
+  }
+
+  const text = await res.text();
+  let body: unknown = undefined;
+  if (text) {
+    try {
+      body = JSON.parse(text);
+    } catch {
+      body = undefined;
+    }
+  }
+
+  if (!res.ok) {
+    if (isApiErrorBody(body)) {
+      const { code, message, issues } = body.error;
+      if (code === API_UNREACHABLE) {
+        // "cannot reach the Trellis API at http://…": say what to check, keep the URL.
+        throw new ApiError(
+          res.status,
+          code,
+          `The web server ${message.replace(/\.$/, "")}. Check that the API server is running and that TRELLIS_API_URL points at it.`,
+        );
+      }
+      throw new ApiError(res.status, code ?? "error", message, Array.isArray(issues) ? issues : []);
+    }
+    // A non-JSON error almost always comes from the proxy: the API is down or unreachable.
+    if (res.status === 502 || res.status === 503 || res.status === 504 || res.status === 500) {
+      throw new ApiError(
+        res.status,
+        "api_unavailable",
+        `The Trellis API is unavailable (HTTP ${res.status}). Is the API server running?`,
+      );
+    }
+    throw new ApiError(res.status, "http_error", `Request failed with HTTP ${res.status} ${res.statusText}`.trim());
+  }
+
+  if (body === undefined) {
+    throw new ApiError(res.status, "invalid_response", "The API returned an empty or non-JSON response.");
+  }
+  return body as T;
+}
+
+function query(params: Record<string, string | number | null | undefined>): string {
+  const sp = new URLSearchParams();
+  for (const [key, value] of Object.entries(params)) {
+    if (value === null || value === undefined || value === "") continue;
+    sp.set(key, String(value));
+  }
+  const s = sp.toString();
+  return s ? `?${s}` : "";
+}
+
+export const api = {
+  listProjects: (signal?: AbortSignal) => request<ListResponse<Project>>("/projects", { signal }),
+
+  listPipelines: (project: string, signal?: AbortSignal) =>
+    request<ListResponse<PipelineSummary>>(`/projects/${enc(project)}/pipelines`, { signal }),
+
+  getPipeline: (project: string, name: string, signal?: AbortSignal) =>
+    request<PipelineDetailResponse>(`/projects/${enc(project)}/pipelines/${enc(name)}`, { signal }),
+
+  getPipelineVersion: (project: string, name: string, version: number, signal?: AbortSignal) =>
+    request<PipelineVersionDetail>(`/projects/${enc(project)}/pipelines/${enc(name)}/versions/${version}`, {
+      signal,
+    }),
+
+  listRuns: (
+    project: string,
+    filters: RunListFilters,
+    page: { cursor: string | null; limit: number },
+    signal?: AbortSignal,
+  ) =>
+    request<RunListResponse>(
+      `/projects/${enc(project)}/runs${query({
+        // The API accepts comma-separated statuses.
+        status: filters.status.length ? filters.status.join(",") : null,
+        pipeline: filters.pipeline,
+        limit: page.limit,
+        cursor: page.cursor,
+      })}`,
+      { signal },
+    ),
+
+  getRun: (project: string, id: string, signal?: AbortSignal) =>
+    request<RunDetail>(`/projects/${enc(project)}/runs/${enc(id)}`, { signal }),
+
+  startRun: (project: string, body: StartRunRequest) =>
+    request<RunDetail>(`/projects/${enc(project)}/runs`, { method: "POST", body: JSON.stringify(body) }),
+
+  cancelRun: (project: string, id: string) =>
+    request<RunDetail>(`/projects/${enc(project)}/runs/${enc(id)}/cancel`, { method: "POST" }),
+
+  getStepLogs: (
+    project: string,
+    runId: string,
+    step: string,
+    opts: { attempt?: number; after?: number; limit?: number },
+    signal?: AbortSignal,
+  ) =>
+    request<LogPage>(
+      `/projects/${enc(project)}/runs/${enc(runId)}/steps/${enc(step)}/logs${query({
+        attempt: opts.attempt,
+        after: opts.after,
+        limit: opts.limit,
+      })}`,
+      { signal },
+    ),
+};
+
+/** URL for the live log stream (Server-Sent Events), same-origin through the API proxy route. */
+export function stepLogStreamUrl(
+  project: string,
+  runId: string,
+  step: string,
+  opts: { attempt?: number; after?: number },
+): string {
+  return `${API_BASE}/projects/${enc(project)}/runs/${enc(runId)}/steps/${enc(step)}/logs/stream${query({
+    attempt: opts.attempt,
+    after: opts.after,
+  })}`;
+}

@@ -1,0 +1,113 @@
+import type { JsonValue } from "./api-types";
+
+/** Human duration: 320ms, 4.2s, 3m 04s, 1h 02m, 2d 3h. Negative/NaN → "—". */
+export function formatDuration(ms: number | null | undefined): string {
+  if (ms === null || ms === undefined || !Number.isFinite(ms) || ms < 0) return "—";
+  if (ms < 1000) return `${Math.round(ms)}ms`;
+  const s = ms / 1000;
+  if (s < 10) return `${s.toFixed(1)}s`;
+  if (s < 60) return `${Math.floor(s)}s`;
+  const totalSec = Math.floor(s);
+  const m = Math.floor(totalSec / 60);
+  const sec = totalSec % 60;
+  if (m < 60) return `${m}m ${String(sec).padStart(2, "0")}s`;
+  const h = Math.floor(m / 60);
+  const min = m % 60;
+  if (h < 48) return `${h}h ${String(min).padStart(2, "0")}m`;
+  return `${Math.floor(h / 24)}d ${h % 24}h`;
+}
+
+/** Duration between two ISO timestamps; an open interval is measured up to `now`. */
+export function durationBetween(start: string | null, end: string | null, now: number): number | null {
+  if (!start) return null;
+  const a = Date.parse(start);
+  const b = end ? Date.parse(end) : now;
+  if (Number.isNaN(a) || Number.isNaN(b)) return null;
+  return Math.max(0, b - a);
+}
+
+const rtf = new Intl.RelativeTimeFormat("en", { numeric: "auto", style: "short" });
+
+export function formatRelative(iso: string | null | undefined, now: number): string {
+  if (!iso) return "—";
+  const t = Date.parse(iso);
+  if (Number.isNaN(t)) return "—";
+  const diff = (t - now) / 1000;
+  const abs = Math.abs(diff);
+  if (abs < 10) return "just now";
+  if (abs < 60) return rtf.format(Math.round(diff), "second");
+  if (abs < 3600) return rtf.format(Math.round(diff / 60), "minute");
+  if (abs < 86400) return rtf.format(Math.round(diff / 3600), "hour");
+  if (abs < 86400 * 30) return rtf.format(Math.round(diff / 86400), "day");
+  return formatDateTime(iso);
+}
+
+const dateTimeFmt = new Intl.DateTimeFormat(undefined, {
+  year: "numeric",
+  month: "short",
+  day: "numeric",
+  hour: "2-digit",
+  minute: "2-digit",
+  second: "2-digit",
+});
+
+export function formatDateTime(iso: string | null | undefined): string {
+  if (!iso) return "—";
+  const d = new Date(iso);
+  return Number.isNaN(d.getTime()) ? "—" : dateTimeFmt.format(d);
+}
+
+const timeFmt = new Intl.DateTimeFormat(undefined, { hour: "2-digit", minute: "2-digit", second: "2-digit" });
+const shortDateTimeFmt = new Intl.DateTimeFormat(undefined, {
+  month: "short",
+  day: "numeric",
+  hour: "2-digit",
+  minute: "2-digit",
+  second: "2-digit",
+});
+
+/** Compact absolute time for narrow places: just the time if it is today, else date + time. */
+export function formatDateTimeShort(iso: string | null | undefined, now = Date.now()): string {
+  if (!iso) return "—";
+  const d = new Date(iso);
+  if (Number.isNaN(d.getTime())) return "—";
+  return new Date(now).toDateString() === d.toDateString() ? timeFmt.format(d) : shortDateTimeFmt.format(d);
+}
+
+/** Log timestamps: wall clock with milliseconds, in the viewer's timezone. */
+export function formatLogTime(iso: string): string {
+  const d = new Date(iso);
+  if (Number.isNaN(d.getTime())) return "";
+  const p = (n: number, w = 2) => String(n).padStart(w, "0");
+  return `${p(d.getHours())}:${p(d.getMinutes())}:${p(d.getSeconds())}.${p(d.getMilliseconds(), 3)}`;
+}
+
+/** Run ids are long and opaque; the first 8 characters are enough to tell runs apart visually. */
+export function shortId(id: string): string {
+  return id.length > 8 ? id.slice(0, 8) : id;
+}
+
+/** Compact single-line rendering of a JSON value (strings unquoted). */
+export function formatValue(value: JsonValue | undefined): string {
+  if (value === undefined) return "—";
+  if (typeof value === "string") return value;
+  return JSON.stringify(value);
+}
+
+export function paramsSummary(params: Record<string, JsonValue> | null | undefined): string {
+  if (!params) return "";
+  return Object.entries(params)
+    .map(([k, v]) => `${k}=${formatValue(v)}`)
+    .join("  ");
+}
+
+/** Strips ANSI colour/cursor escapes (progress bars, coloured loggers) for plain-text display. */
+// eslint-disable-next-line no-control-regex
+const ANSI_RE = /\u001b\[[0-9;?]*[ -/]*[@-~]|\u001b\][^\u0007]*\u0007/g;
+export function stripAnsi(text: string): string {
+  return text.replace(ANSI_RE, "");
+}
+
+export function pluralize(n: number, one: string, many = `${one}s`): string {
+  return `${n.toLocaleString()} ${n === 1 ? one : many}`;
+}

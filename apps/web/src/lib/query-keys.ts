@@ -1,0 +1,30 @@
+import type { RunListFilters } from "./api-types";
+
+/**
+ * The ONE React Query key factory. Keys are hierarchical so that invalidating a prefix
+ * (e.g. `queryKeys.runs(project)`) refreshes every list page and every run detail below it.
+ * Never build query keys inline elsewhere.
+ */
+export const queryKeys = {
+  all: ["trellis"] as const,
+
+  projects: () => [...queryKeys.all, "projects"] as const,
+  project: (project: string) => [...queryKeys.all, "project", project] as const,
+
+  pipelines: (project: string) => [...queryKeys.project(project), "pipelines"] as const,
+  pipeline: (project: string, name: string) => [...queryKeys.pipelines(project), "detail", name] as const,
+  pipelineVersion: (project: string, name: string, version: number) =>
+    [...queryKeys.pipeline(project, name), "version", version] as const,
+
+  runs: (project: string) => [...queryKeys.project(project), "runs"] as const,
+  runLists: (project: string) => [...queryKeys.runs(project), "list"] as const,
+  runList: (project: string, filters: RunListFilters, cursor: string | null, limit: number) =>
+    [
+      ...queryKeys.runLists(project),
+      // Normalise so that equivalent filters share a cache entry regardless of selection order.
+      { status: [...filters.status].sort(), pipeline: filters.pipeline, cursor, limit },
+    ] as const,
+  run: (project: string, id: string) => [...queryKeys.runs(project), "detail", id] as const,
+  stepLogs: (project: string, runId: string, step: string, attempt: number) =>
+    [...queryKeys.run(project, runId), "logs", step, attempt] as const,
+};

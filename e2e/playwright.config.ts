@@ -1,0 +1,151 @@
+/**
+ * End-to-end tests: the real API, the real worker and the real web UI, driven through Chromium.
+ *
+ *   npm run build                                  # the tests run the *built* apps (see below)
+ *   npx playwright test -c e2e/playwright.config.ts
+ *
+ * Playwright starts (in this order, each waiting for the previous one to be ready):
+ *   api      migrates the database `trellis_e2e`, then `node apps/api/dist/main.js` on port 4100
+ *   worker   `node apps/worker/dist/main.js`, consuming only the queue `e2e`
+ *   web      `next start` of the existing apps/web build on port 3100, TRELLIS_API_URL=http://localhost:4100
+ *   web-down a second `next start` (port 3101) whose TRELLIS_API_URL points at a closed port
+ *            (4199), to check how the UI reports an unreachable API
+ * and stops them all at the end. Nothing is reused: the ports must be free.
+ *
+ * Environment:
+ *   DATABASE_URL        server to use; the database name in it is replaced by `trellis_e2e`
+ *                       (default postgresql://postgres@127.0.0.1:5432). E2E_DATABASE_URL overrides it whole.
+ *   REDIS_URL           passed through (default redis://127.0.0.1:6379). The queue `e2e` keeps a
+ *                       dev worker on the default queue from taking e2e jobs.
+ *   E2E_FROM_SOURCE=1   run the API and worker from TypeScript sources (tsx) instead of dist/;
+ *                       the web app always needs `next build` (`npm run build -w @trellis/web`).
+ *   CHROMIUM_PATH       browser binary (default /usr/bin/chromium).
+ *   TRELLIS_E2E_DATA_DIR TRELLIS_DATA_DIR of the API and worker, and where tests put gate files;
+ *                       default: a fresh temp dir, removed at the end.
+ *
+ * `npm test` runs `npm run build` right before this stage, so dist/ and .next are fresh there.
+ */
+import { existsSync, mkdtempSync } from "node:fs";
+import { createRequire } from "node:module";
+import os from "node:os";
+import path from "node:path";
+import { defineConfig } from "@playwright/test";
+import { API_PORT, DEAD_API_URL, WEB_DOWN_PORT, WEB_PORT } from "./support/env";
+
+const root = path.resolve(import.meta.dirname, "..");
+const webDir = path.join(root, "apps/web");
+
+function e2eDatabaseUrl(): string {
+  if (process.env.E2E_DATABASE_URL) return process.env.E2E_DATABASE_URL;
+  const url = new URL(process.env.DATABASE_URL || "postgresql://postgres@127.0.0.1:5432/trellis");
+  url.pathname = "/trellis_e2e";
+  return url.toString();
+}
+
+// The config is evaluated by the runner and again by each test worker; workers inherit the
+// runner's environment, so the temp dir is created once and shared (tests write gate files in it).
+if (!process.env.TRELLIS_E2E_DATA_DIR) {
+  process.env.TRELLIS_E2E_DATA_DIR = mkdtempSync(path.join(os.tmpdir(), "trellis-e2e-"));
+  process.env.TRELLIS_E2E_OWNS_DATA_DIR = "1"; // global-teardown.ts removes only a dir made here
+}
+const dataDir = process.env.TRELLIS_E2E_DATA_DIR;
+
+const fromSource = process.env.E2E_FROM_SOURCE === "1";
+const node = JSON.stringify(process.execPath);
+const entry = (app: "api" | "worker") =>
+  fromSource
+    ? `${node} --import tsx --conditions=source apps/${app}/src/main.ts`
+    : `${node} ${JSON.stringify(path.join(root, `apps/${app}/dist/main.js`))}`;
+
+const missing = [
+  ...(fromSource ? [] : ["apps/api/dist/main.js", "apps/worker/dist/main.js"]),
+  "apps/web/.next/BUILD_ID",
+].filter((p) => !existsSync(path.join(root, p)));
+if (missing.length > 0) {
+  throw new Error(`e2e: ${missing.join(", ")} not found. Run \`npm run build\` at the repository root first.`);
+}
+
+const nextBin = JSON.stringify(createRequire(path.join(webDir, "package.json")).resolve("next/dist/bin/next"));
+
+const serverEnv = {
+  DATABASE_URL: e2eDatabaseUrl(),
+  TRELLIS_QUEUE: "e2e",
+  TRELLIS_DATA_DIR: dataDir,
+  NEXT_TELEMETRY_DISABLED: "1",
+};
+
+const stop = { signal: "SIGTERM" as const, timeout: 10_000 };
+
+export default defineConfig({
+  testDir: ".",
+  testMatch: "**/*.spec.ts",
+  outputDir: "test-results",
+  globalTeardown: "./global-teardown.ts",
+  workers: 1,
+  fullyParallel: false,
+  retries: 0,
+  reporter: "list",
+  forbidOnly: !!process.env.CI,
+  timeout: 60_000,
+  expect: { timeout: 15_000 },
+  use: {
+    baseURL: `http://localhost:${WEB_PORT}`,
+    browserName: "chromium",
+    viewport: { width: 1440, height: 900 },
+    launchOptions: {
+      executablePath: process.env.CHROMIUM_PATH || "/usr/bin/chromium",
+      args: [
+        "--headless",
+        "--no-sandbox",
+        "--disable-gpu",
+        "--disable-background-networking",
+        "--disable-component-update",
+        "--disable-sync",
+        "--no-first-run",
+      ],
+    },
+    screenshot: "only-on-failure",
+    trace: "retain-on-failure",
+  },
+  webServer: [
+    {
+      name: "api",
+      command: `${node} --experimental-wasm-modules --disable-warning=ExperimentalWarning scripts/migrate.mjs deploy && exec ${entry("api")}`,
+      cwd: root,
+      url: `http://127.0.0.1:${API_PORT}/api/v1/health`,
+      env: { ...serverEnv, API_PORT: String(API_PORT), API_HOST: "0.0.0.0", TRELLIS_API_LOG: "0" },
+      timeout: 120_000,
+      gracefulShutdown: stop,
+    },
+    {
+      name: "worker",
+      command: `exec ${entry("worker")}`,
+      cwd: root,
+      env: serverEnv,
+      wait: { stdout: /worker started/ },
+      timeout: 60_000,
+      gracefulShutdown: stop,
+    },
+    {
+      name: "web",
+      command: `exec ${node} ${nextBin} start -p ${WEB_PORT}`,
+      cwd: webDir,
+      url: `http://127.0.0.1:${WEB_PORT}/api/v1/health`,
+      env: { ...serverEnv, TRELLIS_API_URL: `http://localhost:${API_PORT}` },
+      timeout: 60_000,
+      gracefulShutdown: stop,
+    },
+    {
+      name: "web-down",
+      command: `exec ${node} ${nextBin} start -p ${WEB_DOWN_PORT}`,
+      cwd: webDir,
+      // The 502 of the proxy is not "available"; the page itself is.
+      url: `http://127.0.0.1:${WEB_DOWN_PORT}/projects/default/runs`,
+      env: { ...serverEnv, TRELLIS_API_URL: DEAD_API_URL },
+      timeout: 60_000,
+      gracefulShutdown: stop,
+      // It logs every failed proxy request, which is all of them, on purpose.
+      stderr: "ignore",
+    },
+  ],
+});

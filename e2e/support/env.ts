@@ -1,0 +1,18 @@
+/** Ports and URLs shared by the Playwright config and the tests. */
+export const API_PORT = 4100;
+export const WEB_PORT = 3100;
+/** A second web server whose API URL points nowhere. */
+export const WEB_DOWN_PORT = 3101;
+/** Must be a closed port (connections refused). Not a "bad port" like 1, which fetch() refuses by itself. */
+export const DEAD_API_URL = "http://127.0.0.1:4199";
+
+export const API_URL = `http://localhost:${API_PORT}/api/v1`;
+export const WEB_DOWN_URL = `http://localhost:${WEB_DOWN_PORT}`;
+export const PROJECT = "default";
+
+/** The temp dir the config created (inherited by test workers): TRELLIS_DATA_DIR and gate files. */
+export function e2eDataDir(): string {
+  const dir = process.env.TRELLIS_E2E_DATA_DIR;
+  if (!dir) throw new Error("TRELLIS_E2E_DATA_DIR is not set: run the tests with -c e2e/playwright.config.ts");
+  return dir;
+}

@@ -1,0 +1,151 @@
+import { randomBytes } from "node:crypto";
+import { mkdir, writeFile } from "node:fs/promises";
+import path from "node:path";
+import { test as base, expect, type Page } from "@playwright/test";
+import { API_URL, PROJECT, e2eDataDir } from "./env";
+
+type Json = string | number | boolean | null | Json[] | { [key: string]: Json };
+
+export interface RunSummary {
+  id: string;
+  pipeline: string;
+  status: "queued" | "running" | "succeeded" | "failed" | "cancelled";
+  params: Record<string, Json>;
+}
+
+export interface RunDetail extends RunSummary {
+  steps: { name: string; status: string }[];
+}
+
+const TERMINAL = new Set(["succeeded", "failed", "cancelled"]);
+
+async function call<T>(method: string, route: string, body?: unknown): Promise<T> {
+  const res = await fetch(`${API_URL}${route}`, {
+    method,
+    headers: body === undefined ? {} : { "content-type": "application/json" },
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
+  const text = await res.text();
+  if (!res.ok) throw new Error(`${method} ${route}: HTTP ${res.status} ${text}`);
+  return JSON.parse(text) as T;
+}
+
+/** Test set-up straight against the API (not through the UI under test). */
+export class TrellisApi {
+  /** Pushes a pipeline under a unique name. `spec` is YAML without the `name:` line. */
+  async pushPipeline(prefix: string, spec: string): Promise<string> {
+    const name = `e2e-${prefix}-${Date.now().toString(36)}-${randomBytes(3).toString("hex")}`;
+    await call("POST", `/projects/${PROJECT}/pipelines`, { spec: `name: ${name}\n${spec}` });
+    return name;
+  }
+
+  startRun(pipeline: string, params: Record<string, Json> = {}): Promise<RunDetail> {
+    return call<RunDetail>("POST", `/projects/${PROJECT}/runs`, { pipeline, params });
+  }
+
+  getRun(id: string): Promise<RunDetail> {
+    return call<RunDetail>("GET", `/projects/${PROJECT}/runs/${id}`);
+  }
+
+  listRuns(query: Record<string, string>): Promise<{ items: RunSummary[]; nextCursor: string | null }> {
+    return call("GET", `/projects/${PROJECT}/runs?${new URLSearchParams(query)}`);
+  }
+
+  /** Waits (polling the API) until the run has ended; returns it. */
+  async waitForEnd(id: string, timeout = 30_000): Promise<RunDetail> {
+    let run: RunDetail | undefined;
+    await expect
+      .poll(async () => (run = await this.getRun(id)).status, { timeout, message: `run ${id} should end` })
+      .toMatch(/^(succeeded|failed|cancelled)$/);
+    return run!;
+  }
+
+  isTerminal(status: string): boolean {
+    return TERMINAL.has(status);
+  }
+}
+
+/**
+ * A file a step waits for (`until [ -e GATE ]`), so a test decides when a running step may
+ * finish instead of racing a sleep. The worker runs on this machine, in the e2e temp dir.
+ */
+export class Gate {
+  readonly path: string;
+  constructor(name: string) {
+    this.path = path.join(e2eDataDir(), "gates", `${name}-${randomBytes(4).toString("hex")}`);
+  }
+  async open(): Promise<void> {
+    await mkdir(path.dirname(this.path), { recursive: true });
+    await writeFile(this.path, "open\n");
+  }
+}
+
+export interface ConsoleGuard {
+  /**
+   * Tolerates console errors matching `pattern` (tested against "TEXT @ URL"): only for
+   * failed requests the test provokes on purpose, e.g. /status of 404.* @ .*\/runs\/nope/.
+   */
+  allow(pattern: RegExp): void;
+}
+
+function watchConsole(page: Page, sink: string[]): void {
+  page.on("console", (msg) => {
+    if (msg.type() !== "error") return;
+    const url = msg.location().url;
+    sink.push(`${msg.text()}${url ? ` @ ${url}` : ""}`);
+  });
+  page.on("pageerror", (err) => sink.push(`uncaught ${err.name}: ${err.message}`));
+}
+
+export const test = base.extend<{ api: TrellisApi; consoleGuard: ConsoleGuard }>({
+  // eslint-disable-next-line no-empty-pattern -- Playwright requires the destructuring pattern.
+  api: async ({}, use) => {
+    await use(new TrellisApi());
+  },
+  /** Every test fails on a browser console error or an uncaught page error, unless allowed. */
+  consoleGuard: [
+    async ({ page }, use) => {
+      const errors: string[] = [];
+      const allowed: RegExp[] = [];
+      watchConsole(page, errors);
+      await use({ allow: (pattern) => allowed.push(pattern) });
+      const unexpected = errors.filter((e) => !allowed.some((p) => p.test(e)));
+      expect(unexpected, "the browser console should have no errors").toEqual([]);
+    },
+    { auto: true },
+  ],
+});
+
+export { expect };
+
+/** The DAG node of a step on the run page. */
+export function dagNode(page: Page, step: string) {
+  return page.getByTestId(`dag-node-${step}`);
+}
+
+/** The run header's status badge. */
+export function runStatus(page: Page) {
+  return page.getByTestId("run-status");
+}
+
+/** Asserts (retrying) that every DAG node lies inside the visible graph area. */
+export async function expectAllNodesInView(page: Page): Promise<void> {
+  await expect
+    .poll(
+      async () => {
+        const graph = await page.getByTestId("run-dag").boundingBox();
+        const boxes = await page.locator('[data-testid^="dag-node-"]').evaluateAll((els) =>
+          els.map((el) => {
+            const r = el.getBoundingClientRect();
+            return { name: el.getAttribute("data-testid"), x: r.x, y: r.y, right: r.right, bottom: r.bottom };
+          }),
+        );
+        if (!graph) return ["no graph"];
+        return boxes
+          .filter((b) => b.x < graph.x || b.y < graph.y || b.right > graph.x + graph.width || b.bottom > graph.y + graph.height)
+          .map((b) => b.name);
+      },
+      { message: "DAG nodes outside the visible graph" },
+    )
+    .toEqual([]);
+}
