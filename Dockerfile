@@ -7,8 +7,8 @@
 #
 #   docker build --target api -t trellis-api .
 #
-# `next build` bakes TRELLIS_API_URL into the UI's /api/v1 rewrite, so it is a build
-# argument (default http://api:4000, the api service of docker-compose.yml).
+# The web UI reads TRELLIS_API_URL when it starts (default http://api:4000, the api service
+# of docker-compose.yml).
 
 ARG NODE_IMAGE=node:20-bookworm-slim
 
@@ -33,8 +33,6 @@ COPY --from=manifests /manifests/ ./
 # Prisma client itself, and Trellis uses no native Prisma engines.
 RUN npm ci --ignore-scripts
 COPY . .
-ARG TRELLIS_API_URL=http://api:4000
-ENV TRELLIS_API_URL=${TRELLIS_API_URL}
 RUN npm run build
 
 FROM base AS runtime
@@ -57,9 +55,8 @@ USER node
 CMD ["node", "apps/worker/dist/main.js"]
 
 FROM runtime AS web
-ARG TRELLIS_API_URL=http://api:4000
 ENV WEB_PORT=3000 \
-    TRELLIS_API_URL=${TRELLIS_API_URL}
+    TRELLIS_API_URL=http://api:4000
 WORKDIR /app/apps/web
 EXPOSE 3000
 HEALTHCHECK --interval=10s --timeout=5s --start-period=20s --retries=3 \

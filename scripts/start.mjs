@@ -220,14 +220,12 @@ async function main() {
   if (!(await task("applying database migrations", process.execPath, ["--experimental-wasm-modules", "--no-warnings=ExperimentalWarning", "scripts/migrate.mjs", "deploy"], { env }))) return;
 
   const { buildReason, markBuilt } = await import("./lib/build.mjs");
-  // `next build` bakes the API URL into the web app's /api/v1 rewrite.
-  const buildSettings = { TRELLIS_API_URL: apiInternal };
-  const reason = args.has("--rebuild") ? "--rebuild" : buildReason(root, buildSettings);
+  const reason = args.has("--rebuild") ? "--rebuild" : buildReason(root);
   if (reason) {
     const buildStarted = Date.now();
     info(`building: ${reason}`);
     if (!(await task("building", "npm", ["run", "build"], { env }))) return;
-    markBuilt(root, buildStarted, buildSettings);
+    markBuilt(root, buildStarted);
   } else {
     ok(`build is up to date ${c.dim("(npm start -- --rebuild to force)")}`);
   }

@@ -3,7 +3,7 @@
 //
 //   services     Postgres + Redis answer (started project-locally if needed, like npm start);
 //                tests use the database `trellis_test` on that server (or TEST_DATABASE_URL)
-//   tsc          npx tsc -b
+//   tsc          npx tsc -b, then the tests, benchmarks and e2e (tsconfig.tests.json, e2e/)
 //   web types    npm run typecheck -w @trellis/web
 //   lint         npx eslint .
 //   unit         npx vitest run --project unit
@@ -133,7 +133,7 @@ async function main() {
   };
   const npm = (args) => [`npm ${args.join(" ")}`, "npm", args];
 
-  if (!(await stage("typecheck", [npx("tsc", ["-b"])], env))) return;
+  if (!(await stage("typecheck", [npx("tsc", ["-b"]), npx("tsc", ["-p", "tsconfig.tests.json"]), npx("tsc", ["-p", "e2e"])], env))) return;
   if (!(await stage("web typecheck", [npm(["run", "typecheck", "-w", "@trellis/web"])], env))) return;
   if (!(await stage("lint", [npx("eslint", ["."])], env))) return;
   if (!(await stage("unit tests", [npx("vitest", ["run", "--project", "unit"])], env))) return;

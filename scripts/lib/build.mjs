@@ -1,8 +1,6 @@
 // Decides whether `npm run build` must run before starting: the build outputs must exist,
-// the last successful build (a stamp in .trellis/) must be newer than every source file, and
-// it must have been made with the same settings (`next build` bakes TRELLIS_API_URL into the
-// /api/v1 rewrite of the web app).
-import { existsSync, mkdirSync, readFileSync, readdirSync, statSync, utimesSync, writeFileSync } from "node:fs";
+// and the last successful build (a stamp in .trellis/) must be newer than every source file.
+import { existsSync, mkdirSync, readdirSync, statSync, utimesSync, writeFileSync } from "node:fs";
 import path from "node:path";
 
 /** Files whose absence means the product is not built. */
@@ -43,21 +41,11 @@ function newestSource(root) {
 
 /**
  * Why a build is needed ("… is missing", "… changed"), or null when the outputs are current.
- * `settings` (e.g. { TRELLIS_API_URL }) must equal those recorded by markBuilt.
  */
-export function buildReason(root, settings = {}) {
+export function buildReason(root) {
   const missing = BUILD_OUTPUTS.find((file) => !existsSync(path.join(root, file)));
   if (missing) return `${missing} is missing`;
   if (!existsSync(stampPath(root))) return "no record of a previous build";
-  let recorded = {};
-  try {
-    recorded = JSON.parse(readFileSync(stampPath(root), "utf8")).settings ?? {};
-  } catch {
-    return "no record of a previous build";
-  }
-  for (const [key, value] of Object.entries(settings)) {
-    if (recorded[key] !== value) return `${key} changed (${recorded[key] ?? "unset"} → ${value})`;
-  }
   const stamp = statSync(stampPath(root)).mtimeMs;
   const newest = newestSource(root);
   if (newest.mtime > stamp) return `${path.relative(root, newest.file)} changed since the last build`;
@@ -65,9 +53,9 @@ export function buildReason(root, settings = {}) {
 }
 
 /** Records a successful build that started at `startedAt` (edits made during it still count). */
-export function markBuilt(root, startedAt, settings = {}) {
+export function markBuilt(root, startedAt) {
   mkdirSync(path.dirname(stampPath(root)), { recursive: true });
-  writeFileSync(stampPath(root), `${JSON.stringify({ builtAt: new Date(startedAt).toISOString(), settings })}\n`);
+  writeFileSync(stampPath(root), `${JSON.stringify({ builtAt: new Date(startedAt).toISOString() })}\n`);
   const when = new Date(startedAt);
   utimesSync(stampPath(root), when, when);
 }

@@ -1,5 +1,6 @@
 import type { PrismaClient } from "@trellis/db";
 import { notFound } from "@trellis/engine";
+import { parsePipelineSpec } from "@trellis/spec";
 import { iso } from "./iso.js";
 
 async function lastRuns(db: PrismaClient, pipelineIds: string[]) {
@@ -69,5 +70,9 @@ export async function getVersion(db: PrismaClient, projectId: string, name: stri
     select: { ...versionSummarySelect, specText: true, spec: true },
   });
   if (!v) throw notFound(`version ${version} of pipeline "${name}"`);
-  return { ...v, createdAt: iso(v.createdAt), spec: v.spec as Record<string, unknown> };
+  // The stored jsonb copy does not keep key order; the spec text does, and the UI shows params
+  // and steps in the order the author wrote them.
+  const parsed = parsePipelineSpec(v.specText);
+  const spec = (parsed.ok ? parsed.value : v.spec) as Record<string, unknown>;
+  return { ...v, createdAt: iso(v.createdAt), spec };
 }
