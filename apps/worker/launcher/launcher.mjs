@@ -6,7 +6,7 @@
 //
 // Protocol (Node IPC, JSON):
 //   worker -> launcher  { type: "start", id, argv, cwd, env }   { type: "signal", id, signal }
-//   launcher -> worker  { type: "spawned", id, pid }  { type: "output", id, stream, data }
+//   launcher -> worker  { type: "output", id, stream, data }
 //                       { type: "spawn-error", id, message }  { type: "closed", id, code, signal }
 import { spawn } from "node:child_process";
 import { StringDecoder } from "node:string_decoder";
@@ -42,7 +42,6 @@ function start({ id, argv, cwd, env }) {
       if (rest) send({ type: "output", id, stream, data: rest });
     });
   }
-  child.once("spawn", () => send({ type: "spawned", id, pid: child.pid }));
   child.once("error", (err) => {
     children.delete(id);
     send({ type: "spawn-error", id, message: err.message });

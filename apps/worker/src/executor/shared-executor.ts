@@ -26,7 +26,6 @@ export interface RunningProcess {
 }
 
 type LauncherMessage =
-  | { type: "spawned"; id: string; pid: number }
   | { type: "output"; id: string; stream: "stdout" | "stderr"; data: string }
   | { type: "spawn-error"; id: string; message: string }
   | { type: "closed"; id: string; code: number | null; signal: string | null };
