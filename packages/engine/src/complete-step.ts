@@ -7,7 +7,6 @@ import {
   closeDownstream,
   emptyEffects,
   lockRunOfStep,
-  queueReadyDependents,
   refreshRunStatus,
   type TransitionEffects,
   type Tx,
@@ -15,29 +14,30 @@ import {
 
 export type FailureKindName = "retryable" | "terminal";
 
-export type StepOutcome =
-  | { status: "succeeded"; exitCode: number; outputs: Record<string, unknown> }
+/** How an attempt that did not succeed ended. Successes go through completeSucceededSteps. */
+export type UnsuccessfulOutcome =
   | { status: "failed"; exitCode: number | null; error: string; failureKind: FailureKindName }
   | { status: "cancelled"; exitCode: number | null; error: string };
+
+export type StepOutcome = { status: "succeeded"; exitCode: number; outputs: Record<string, unknown> } | UnsuccessfulOutcome;
 
 export interface CompleteStepInput {
   stepId: string;
   attempt: number;
   /** When given, the transition only applies if this worker still owns the attempt. */
   workerId?: string;
-  outcome: StepOutcome;
+  outcome: UnsuccessfulOutcome;
 }
 
 export interface CompleteStepResult {
   applied: boolean;
   /** What happened to the step: its final status, or "retrying" when another attempt was queued. */
-  result?: "succeeded" | "failed" | "cancelled" | "retrying";
+  result?: "failed" | "cancelled" | "retrying";
   runStatus?: string;
 }
 
 /**
- * Records the end of a running attempt and advances the run:
- * - succeeded: queue dependents whose upstream steps all succeeded;
+ * Records the end of a running attempt that did not succeed, and advances the run:
  * - failed + retryable + attempts left (and the run not being cancelled): queue the next
  *   attempt after the retry policy's backoff;
  * - failed otherwise: skip everything downstream, or with failFast cancel the whole run;
@@ -59,16 +59,9 @@ export async function completeStep(ctx: EngineContext, input: CompleteStepInput)
       outcome.status === "failed" && outcome.failureKind === "retryable" && input.attempt < step.maxAttempts && run.cancelRequestedAt === null;
     let stepResult: NonNullable<CompleteStepResult["result"]>;
     let applied: number;
-    if (outcome.status === "succeeded") {
-      stepResult = "succeeded";
-      applied = await tx.$executeRaw`
-        UPDATE "Step" SET status = 'succeeded', "exitCode" = ${outcome.exitCode}, outputs = ${JSON.stringify(outcome.outputs)}::jsonb,
-          error = NULL, "failureKind" = NULL, "finishedAt" = ${now}
-        WHERE id = ${input.stepId}::uuid AND status = 'running' AND attempt = ${input.attempt}
-          AND (${workerGuard}::text IS NULL OR "workerId" = ${workerGuard})`;
-    } else if (retry) {
+    if (retry) {
       stepResult = "retrying";
-      const delay = retryDelayMs(await retryPolicyOf(tx, input.stepId, step.name), input.attempt);
+      const delay = retryDelayMs(await retryPolicyOf(tx, input.stepId, step.template), input.attempt);
       const notBefore = new Date(now.getTime() + delay);
       const error = `attempt ${input.attempt} failed (${outcome.error}); retrying in ${formatDuration(delay)}`;
       applied = await tx.$executeRaw`
@@ -91,13 +84,11 @@ export async function completeStep(ctx: EngineContext, input: CompleteStepInput)
 
     await tx.$executeRaw`
       UPDATE "StepAttempt" SET status = ${outcome.status}::"StepStatus", "exitCode" = ${outcome.exitCode},
-        error = ${outcome.status === "succeeded" ? null : outcome.error},
+        error = ${outcome.error},
         "failureKind" = ${outcome.status === "failed" ? outcome.failureKind : null}::"FailureKind", "finishedAt" = ${now}
       WHERE "stepId" = ${input.stepId}::uuid AND attempt = ${input.attempt}`;
 
-    if (stepResult === "succeeded") {
-      effects.ready = await queueReadyDependents(tx, run.id, step.dependents);
-    } else if (stepResult === "failed") {
+    if (stepResult === "failed") {
       if (run.failFast) {
         effects.cancelRunningStepIds = await cancelRemaining(tx, run.id, `cancelled: step "${step.name}" failed and the pipeline is failFast`, input.stepId);
       } else {
@@ -106,8 +97,7 @@ export async function completeStep(ctx: EngineContext, input: CompleteStepInput)
     } else if (stepResult === "cancelled") {
       await closeDownstream(tx, run.id, step.name, "cancelled");
     }
-    // A run that is running and just got more work stays running: skip the recount.
-    const runStatus = run.status === "running" && effects.ready.length > 0 ? run.status : await refreshRunStatus(tx, run);
+    const runStatus = await refreshRunStatus(tx, run);
     return { applied: true, result: stepResult, runStatus } satisfies CompleteStepResult;
   });
   if (result.applied) await applyEffects(ctx, effects);

@@ -6,7 +6,7 @@ export interface Issue {
 
 export class DomainError extends Error {
   constructor(
-    readonly code: "NOT_FOUND" | "CONFLICT" | "VALIDATION_FAILED" | "PAYLOAD_TOO_LARGE",
+    readonly code: "NOT_FOUND" | "CONFLICT" | "VALIDATION_FAILED",
     message: string,
     readonly issues: Issue[] = [],
   ) {

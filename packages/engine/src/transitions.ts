@@ -35,30 +35,18 @@ export async function lockRun(tx: Tx, runId: string): Promise<LockedRun | null> 
 /** Locks the run that owns a step; also returns what a transition needs to know about the step. */
 export interface LockedStep {
   name: string;
+  template: string;
   maxAttempts: number;
-  dependents: string[];
 }
 
 export async function lockRunOfStep(tx: Tx, stepId: string): Promise<{ run: LockedRun; step: LockedStep } | null> {
-  const rows = await tx.$queryRaw<(LockedRun & { stepName: string; maxAttempts: number; dependents: string[] })[]>`
-    SELECT r.id, r.status::text AS status, r."failFast", r."cancelRequestedAt", s.name AS "stepName", s."maxAttempts", s.dependents
+  const rows = await tx.$queryRaw<(LockedRun & { stepName: string; template: string; maxAttempts: number })[]>`
+    SELECT r.id, r.status::text AS status, r."failFast", r."cancelRequestedAt", s.name AS "stepName", s.template, s."maxAttempts"
     FROM "Step" s JOIN "Run" r ON r.id = s."runId" WHERE s.id = ${stepId}::uuid FOR UPDATE OF r`;
   const row = rows[0];
   if (!row) return null;
-  const { stepName, maxAttempts, dependents, ...run } = row;
-  return { run, step: { name: stepName, maxAttempts, dependents } };
-}
-
-/** Moves the pending dependents whose upstream steps have all succeeded to queued (attempt 1). */
-export async function queueReadyDependents(tx: Tx, runId: string, dependents: string[]): Promise<ReadyStep[]> {
-  if (dependents.length === 0) return [];
-  const queued = await tx.$queryRaw<{ id: string; attempt: number }[]>`
-    UPDATE "Step" c SET status = 'queued', attempt = 1, "queuedAt" = now(), "notBefore" = NULL
-    WHERE c."runId" = ${runId}::uuid AND c.name = ANY(${dependents}::text[]) AND c.status = 'pending'
-      AND NOT EXISTS (
-        SELECT 1 FROM "Step" u WHERE u."runId" = c."runId" AND u.name = ANY(c.needs) AND u.status <> 'succeeded')
-    RETURNING c.id, c.attempt`;
-  return queued.map((q) => ({ stepId: q.id, runId, attempt: q.attempt }));
+  const { stepName, template, maxAttempts, ...run } = row;
+  return { run, step: { name: stepName, template, maxAttempts } };
 }
 
 /** Marks every not-yet-started step downstream of `stepName` with `status` (skipped or cancelled). */

@@ -11,7 +11,6 @@ const STATUS_BY_CODE: Record<DomainError["code"], number> = {
   NOT_FOUND: 404,
   CONFLICT: 409,
   VALIDATION_FAILED: 400,
-  PAYLOAD_TOO_LARGE: 413,
 };
 
 function issuePath(context: string | undefined, instancePath: string): string {
