@@ -14,7 +14,7 @@ export async function collectOutputs(spec: StepSpec, outputsDir: string): Promis
   for (const [name, output] of Object.entries(spec.outputs)) {
     const file = path.join(outputsDir, name);
     const info = await stat(file).catch(() => null);
-    if (!info) return { ok: false, error: `output "${name}" (${output.type}) was not written: expected a ${info === null && output.type === "directory" ? "directory" : "file"} at ${file}` };
+    if (!info) return { ok: false, error: `output "${name}" (${output.type}) was not written: expected a ${output.type === "directory" ? "directory" : "file"} at ${file}` };
     if (isScalarOutputType(output.type)) {
       if (info.size > 1024 * 1024) return { ok: false, error: `output "${name}" is ${info.size} bytes; scalar outputs are limited to 1 MiB (use a file or dataset output)` };
       const parsed = parseScalarOutput(output.type, await readFile(file, "utf8"));

@@ -106,10 +106,9 @@ export class StepPreparer {
       argv = [...shell, scriptPath];
       command = `${shell.join(" ")} <<'SCRIPT'\n${script}\nSCRIPT`;
     } else {
-      const run = render(spec.run ?? "", "run");
+      command = render(spec.run ?? "", "run");
       // Like CI runners: fail on the first failing command and on failures inside pipes.
-      argv = ["bash", "--noprofile", "--norc", "-eo", "pipefail", "-c", run];
-      command = run;
+      argv = ["bash", "--noprofile", "--norc", "-eo", "pipefail", "-c", command];
     }
     return { process: { argv, cwd: workspace, env, timeoutMs: spec.timeoutMs }, spec, outputsDir, command };
   }

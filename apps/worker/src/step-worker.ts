@@ -24,6 +24,7 @@ import {
   type StepJob,
   type StepOutcome,
   type SucceededStep,
+  type UnsuccessfulOutcome,
 } from "@trellis/engine";
 import { formatDuration } from "@trellis/spec";
 import { LogSink } from "./executor/log-sink.js";
@@ -48,7 +49,7 @@ export interface StepWorkerHandle {
 }
 
 /** Maps how the process ended to a step outcome; every failure is classified retryable or terminal. */
-export function outcomeOf(result: ProcessResult): StepOutcome | null {
+export function outcomeOf(result: ProcessResult): UnsuccessfulOutcome | null {
   switch (result.kind) {
     case "exited":
       return result.exitCode === 0
@@ -133,6 +134,9 @@ export async function startStepWorker(options: StepWorkerOptions): Promise<StepW
     return steps.map((s) => applied.has(s.stepId));
   });
 
+  const recordCommand = (stepId: string, command: string) =>
+    db.$executeRaw`UPDATE "Step" SET resolved = ${JSON.stringify({ command })}::jsonb WHERE id = ${stepId}::uuid`;
+
   /**
    * Reports an attempt's end. Losing the report would leave the step running forever under a
    * live worker, so database errors are retried until the report lands (or the worker stops,
@@ -145,7 +149,7 @@ export async function startStepWorker(options: StepWorkerOptions): Promise<StepW
           const applied = await successes.submit({ stepId: step.id, attempt: step.attempt, workerId, exitCode: outcome.exitCode, outputs: outcome.outputs, command });
           return applied ? "succeeded" : "ignored";
         }
-        if (command !== null) await db.$executeRaw`UPDATE "Step" SET resolved = ${JSON.stringify({ command })}::jsonb WHERE id = ${step.id}::uuid`;
+        if (command !== null) await recordCommand(step.id, command);
         const done = await completeStep(ctx, { stepId: step.id, attempt: step.attempt, workerId, outcome });
         return done.result ?? "ignored";
       } catch (err) {
@@ -168,9 +172,7 @@ export async function startStepWorker(options: StepWorkerOptions): Promise<StepW
       command = prepared.command;
       // Most steps are short: the command is stored with the outcome, and written earlier only
       // for a step still running after a moment (so the UI can show it).
-      showCommand = setTimeout(() => {
-        void db.$executeRaw`UPDATE "Step" SET resolved = ${JSON.stringify({ command })}::jsonb WHERE id = ${step.id}::uuid`.catch(() => undefined);
-      }, 200);
+      showCommand = setTimeout(() => void recordCommand(step.id, prepared.command).catch(() => undefined), 200);
       const proc = executor.run(prepared.process, (stream, line) => sink.write(stream, line));
       running.set(step.id, proc);
       const result = await proc.result;

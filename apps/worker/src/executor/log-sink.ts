@@ -12,6 +12,8 @@ export class LogSink {
   private buffer: LogLineMessage[] = [];
   private timer: NodeJS.Timeout | null = null;
   private flushing: Promise<void> = Promise.resolve();
+  private lostLines = 0;
+  private lastError: unknown = null;
 
   constructor(
     private readonly db: PrismaClient,
@@ -39,14 +41,23 @@ export class LogSink {
     this.buffer = [];
     if (batch.length === 0) return this.flushing;
     this.flushing = this.flushing.then(async () => {
-      await appendLogLines(this.db, this.stepId, this.attempt, batch);
+      try {
+        await appendLogLines(this.db, this.stepId, this.attempt, batch);
+      } catch (err) {
+        // Later batches are still written; the gap is reported when the sink closes.
+        this.lostLines += batch.length;
+        this.lastError = err;
+        return;
+      }
       const message: LogChannelMessage = { type: "lines", lines: batch };
       await this.redis.publish(logChannel(this.stepId, this.attempt), JSON.stringify(message)).catch(() => undefined);
     });
     return this.flushing;
   }
 
+  /** Flushes everything; rejects if some lines could not be stored. */
   async close(): Promise<void> {
     await this.flush();
+    if (this.lostLines > 0) throw new Error(`${this.lostLines} log lines could not be stored: ${String(this.lastError)}`);
   }
 }
