@@ -174,7 +174,11 @@ describe("engine", () => {
     await enqueueSteps(h.ctx.queue, [{ stepId: step.id, runId, attempt: 1 }]);
     const late = await completeStep(h.ctx, { stepId: step.id, attempt: 1, outcome: { status: "failed", exitCode: 1, error: "late", failureKind: "terminal" } });
     expect(late.applied).toBe(false);
-    await new Promise((r) => setTimeout(r, 300));
+    // The replayed job is taken and dropped (finished jobs are removed from the queue).
+    await h.waitFor(async () => {
+      const counts = await h.ctx.queue.getJobCounts("waiting", "active", "delayed");
+      return Object.values(counts).every((n) => n === 0);
+    }, "the replayed job to be processed");
     const after = await h.db.step.findFirstOrThrow({ where: { runId }, include: { attempts: true } });
     expect(after.status).toBe("succeeded");
     expect(after.attempts).toHaveLength(1);
