@@ -22,7 +22,7 @@ const databaseUrl = process.env.DATABASE_URL ?? "postgresql://postgres@127.0.0.1
 const filters = { externalTables: [], externalEnums: [] };
 
 /** Creates the database named in the URL when it does not exist yet. */
-export async function ensureDatabase(url) {
+async function ensureDatabase(url) {
   const target = new URL(url);
   const dbName = decodeURIComponent(target.pathname.slice(1));
   const admin = new URL(url);
@@ -65,7 +65,7 @@ function migrationList() {
   };
 }
 
-export async function deploy() {
+async function deploy() {
   await ensureDatabase(databaseUrl);
   const schemaEngine = await engine();
   const { appliedMigrationNames } = await schemaEngine.applyMigrations({ migrationsList: migrationList(), filters });

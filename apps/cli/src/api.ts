@@ -29,11 +29,8 @@ export class ConnectionError extends Error {
   }
 }
 
-export type FetchLike = (input: string, init?: RequestInit) => Promise<Response>;
-
 export interface ApiClientOptions {
   apiUrl: string;
-  fetch?: FetchLike;
 }
 
 function causeCode(err: unknown): string | undefined {
@@ -85,11 +82,9 @@ export function apiErrorFrom(status: number, statusText: string, bodyText: strin
 
 export class ApiClient {
   readonly apiUrl: string;
-  private readonly fetchImpl: FetchLike;
 
-  constructor({ apiUrl, fetch: fetchImpl }: ApiClientOptions) {
+  constructor({ apiUrl }: ApiClientOptions) {
     this.apiUrl = apiUrl.replace(/\/+$/, "");
-    this.fetchImpl = fetchImpl ?? ((input, init) => fetch(input, init));
   }
 
   url(pathname: string): string {
@@ -99,7 +94,7 @@ export class ApiClient {
   /** Sends a request; resolves to the response (any status) or throws ConnectionError. */
   async raw(pathname: string, init: RequestInit = {}): Promise<Response> {
     try {
-      return await this.fetchImpl(this.url(pathname), init);
+      return await fetch(this.url(pathname), init);
     } catch (err) {
       if (err instanceof Error && err.name === "AbortError") throw err;
       throw new ConnectionError(this.apiUrl, causeCode(err));

@@ -9,7 +9,6 @@ import {
   errorLines,
   projectPath,
   TERMINAL_RUN_STATUSES,
-  type FetchLike,
   type LogLine,
   type LogPage,
   type RunDetail,
@@ -24,9 +23,6 @@ export interface Io {
   stderr: (text: string) => void;
   env: Record<string, string | undefined>;
   color: boolean;
-  fetch?: FetchLike;
-  sleep?: (ms: number) => Promise<void>;
-  now?: () => number;
 }
 
 export function defaultIo(): Io {
@@ -75,10 +71,10 @@ export async function main(argv: readonly string[], io: Io = defaultIo()): Promi
   const ctx: Ctx = {
     io,
     config,
-    client: new ApiClient({ apiUrl: config.apiUrl, fetch: io.fetch }),
+    client: new ApiClient({ apiUrl: config.apiUrl }),
     paint: io.color ? ansi : plain,
-    sleep: io.sleep ?? ((ms) => new Promise((resolve) => setTimeout(resolve, ms))),
-    now: io.now ?? Date.now,
+    sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
+    now: Date.now,
   };
   try {
     switch (command.name) {
@@ -104,7 +100,7 @@ export async function main(argv: readonly string[], io: Io = defaultIo()): Promi
 }
 
 async function push(ctx: Ctx, dir: string): Promise<number> {
-  const result = await pushDirectory(path.resolve(dir), { apiUrl: ctx.config.apiUrl, project: ctx.config.project, fetch: ctx.io.fetch });
+  const result = await pushDirectory(path.resolve(dir), { apiUrl: ctx.config.apiUrl, project: ctx.config.project });
   for (const note of result.notes) ctx.io.stderr(`note: ${note}\n`);
   ctx.io.stdout(`pushed ${result.name} v${result.version} (${result.created ? "new" : "unchanged"})\n`);
   if (result.created && result.fileCount > 0) {

@@ -2,14 +2,13 @@
 import { readFile, stat } from "node:fs/promises";
 import path from "node:path";
 import { parseDocument } from "yaml";
-import { ApiClient, projectPath, type FetchLike, type PushResponse } from "./api.js";
+import { ApiClient, projectPath, type PushResponse } from "./api.js";
 import { collectSnapshot, findSpecFile, PushError } from "./files.js";
 
 export interface PushOptions {
   /** API base URL, e.g. http://localhost:4000 */
   apiUrl: string;
   project: string;
-  fetch?: FetchLike;
 }
 
 export interface PushResult {
@@ -32,7 +31,7 @@ export async function pushDirectory(dir: string, options: PushOptions): Promise<
   const spec = await readFile(specFile, "utf8");
   checkSyntax(spec, path.relative(process.cwd(), specFile) || specFile);
   const snapshot = await collectSnapshot(dir, [path.basename(specFile)]);
-  const client = new ApiClient({ apiUrl: options.apiUrl, fetch: options.fetch });
+  const client = new ApiClient({ apiUrl: options.apiUrl });
   const res = await client.post<PushResponse>(`${projectPath(options.project)}/pipelines`, {
     spec,
     code: { files: snapshot.files },
