@@ -1,8 +1,10 @@
+import { existsSync } from "node:fs";
 import { cp, mkdir, rename, rm, stat, writeFile } from "node:fs/promises";
 import { randomUUID } from "node:crypto";
 import path from "node:path";
+import { fileURLToPath } from "node:url";
 import type { PrismaClient } from "@trellis/db";
-import { dataPaths, materializeSnapshot, type ClaimedStep } from "@trellis/engine";
+import { dataPaths, materializeSnapshot, runTokenFor, type ClaimedStep } from "@trellis/engine";
 import { renderTemplate, templateExpressions, TemplateError, type PipelineSpec, type StepSpec, type TemplateContext } from "@trellis/spec";
 import type { ProcessSpec } from "./executor/shared-executor.js";
 
@@ -15,6 +17,28 @@ export interface RunInfo {
   versionId: string;
   codeDigest: string | null;
   params: Record<string, unknown>;
+  /** Bearer token of the run's REST log-batch endpoint (TRELLIS_RUN_TOKEN). */
+  token: string;
+}
+
+export interface StepPreparerOptions {
+  /** Base URL of the Trellis API as seen from step processes (TRELLIS_API_URL, MLFLOW_TRACKING_URI). */
+  apiUrl: string;
+  /** Directory put first on PYTHONPATH so `from trellis import log_metric` works; null leaves PYTHONPATH alone. */
+  pythonSdkDir: string | null;
+}
+
+/**
+ * The repository's `sdk/python` directory (the `trellis` Python helper), found by walking up
+ * from this module: it is apps/worker/src under tsx and apps/worker/dist when built, and a
+ * deployment may put the worker elsewhere in the tree. Null when there is none.
+ */
+export function findPythonSdkDir(from = path.dirname(fileURLToPath(import.meta.url))): string | null {
+  for (let dir = from; ; dir = path.dirname(dir)) {
+    const candidate = path.join(dir, "sdk", "python");
+    if (existsSync(path.join(candidate, "trellis", "__init__.py"))) return candidate;
+    if (path.dirname(dir) === dir) return null;
+  }
 }
 
 export interface PreparedStep {
@@ -47,6 +71,7 @@ export class StepPreparer {
   constructor(
     private readonly db: PrismaClient,
     private readonly dataDir: string,
+    private readonly options: StepPreparerOptions,
   ) {}
 
   async prepare(step: ClaimedStep): Promise<PreparedStep> {
@@ -90,11 +115,20 @@ export class StepPreparer {
       TRELLIS_WORKSPACE: workspace,
       TRELLIS_OUTPUTS_DIR: outputsDir,
       TRELLIS_PARAMS: JSON.stringify(run.params),
+      TRELLIS_API_URL: this.options.apiUrl,
+      TRELLIS_RUN_TOKEN: run.token,
+      // MLflow clients inside a step log to Trellis, into the pipeline run itself.
+      MLFLOW_TRACKING_URI: this.options.apiUrl,
+      MLFLOW_RUN_ID: run.runId,
     });
     for (const [name, value] of Object.entries(run.params)) {
       env[`TRELLIS_PARAM_${name.toUpperCase().replace(/[^A-Z0-9]/g, "_")}`] = typeof value === "string" ? value : JSON.stringify(value);
     }
     for (const [key, value] of Object.entries(spec.env)) env[key] = render(value, `env.${key}`);
+    // After the step's own env, so a PYTHONPATH set there (or inherited) is kept, behind ours.
+    if (this.options.pythonSdkDir !== null) {
+      env.PYTHONPATH = env.PYTHONPATH ? `${this.options.pythonSdkDir}${path.delimiter}${env.PYTHONPATH}` : this.options.pythonSdkDir;
+    }
 
     let argv: string[];
     let command: string;
@@ -116,16 +150,26 @@ export class StepPreparer {
   private async runInfo(runId: string): Promise<RunInfo> {
     const cached = this.runs.get(runId);
     if (cached) return cached;
-    const run = await this.db.run.findUniqueOrThrow({
-      where: { id: runId },
-      select: { params: true, pipelineVersionId: true, pipeline: { select: { name: true } }, pipelineVersion: { select: { codeDigest: true } } },
-    });
+    const [run, token] = await Promise.all([
+      this.db.run.findUniqueOrThrow({
+        where: { id: runId },
+        select: { params: true, pipelineVersionId: true, pipeline: { select: { name: true } }, pipelineVersion: { select: { codeDigest: true } } },
+      }),
+      runTokenFor(this.db, runId),
+    ]);
+    // Only pipeline runs have steps, so a claimed step's run always has its pipeline.
+    if (!run.pipeline || !run.pipelineVersionId || !run.pipelineVersion) throw new PreparationError(`run ${runId} is not a pipeline run`);
+    // Run.params also collects the params that steps log while the run goes on; steps see only
+    // the pipeline's declared params, so what a step receives does not depend on timing.
+    const declared = (await this.pipelineSpec(run.pipelineVersionId)).params;
+    const params = Object.fromEntries(Object.entries(run.params as Record<string, unknown>).filter(([name]) => Object.hasOwn(declared, name)));
     const info: RunInfo = {
       runId,
       pipeline: run.pipeline.name,
       versionId: run.pipelineVersionId,
       codeDigest: run.pipelineVersion.codeDigest,
-      params: run.params as Record<string, unknown>,
+      params,
+      token,
     };
     if (this.runs.size > 1000) this.runs.clear();
     this.runs.set(runId, info);

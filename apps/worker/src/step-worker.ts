@@ -29,9 +29,10 @@ import {
 import { formatDuration } from "@trellis/spec";
 import { LogSink } from "./executor/log-sink.js";
 import { SharedExecutor, type ProcessResult, type RunningProcess } from "./executor/shared-executor.js";
-import { PreparationError, StepPreparer } from "./prepare-step.js";
-import { collectOutputs } from "./collect-outputs.js";
+import { PreparationError, StepPreparer, findPythonSdkDir } from "./prepare-step.js";
+import { collectOutputs, recordMetricsOutputs } from "./collect-outputs.js";
 import { GroupCommit } from "./group-commit.js";
+import { TrackingCapture, WARNING_PREFIX, mayBeTrackingLine } from "./tracking-capture.js";
 
 export interface StepWorkerOptions {
   db: PrismaClient;
@@ -39,6 +40,8 @@ export interface StepWorkerOptions {
   queueName?: string;
   concurrency?: number;
   workerId?: string;
+  /** The API as step processes reach it; default TRELLIS_API_URL, else http://127.0.0.1:4000. */
+  apiUrl?: string;
   log?: (message: string, fields?: Record<string, unknown>) => void;
 }
 
@@ -83,7 +86,8 @@ export async function startStepWorker(options: StepWorkerOptions): Promise<StepW
   const subscriber: Redis = createRedis();
   const queue = createStepQueue(publisher, options.queueName);
   const ctx: EngineContext = { db, queue, redis: publisher, config, log };
-  const preparer = new StepPreparer(db, config.dataDir);
+  const apiUrl = (options.apiUrl ?? (process.env.TRELLIS_API_URL || "http://127.0.0.1:4000")).replace(/\/+$/, "");
+  const preparer = new StepPreparer(db, config.dataDir, { apiUrl, pythonSdkDir: findPythonSdkDir() });
   const executor = new SharedExecutor();
   const running = new Map<string, RunningProcess>();
   let stopping = false;
@@ -164,6 +168,12 @@ export async function startStepWorker(options: StepWorkerOptions): Promise<StepW
     const step = await claims.submit({ stepId: job.data.stepId, attempt: job.data.attempt });
     if (!step) return; // stale or duplicate job
     const sink = new LogSink(db, publisher, step.id, step.attempt);
+    // A step that prints no tracking line pays one prefix check per line and nothing else.
+    const tracking = new TrackingCapture(db, step.runId, (message) => sink.write("stderr", `${WARNING_PREFIX} ${message}`));
+    const onLine = (stream: "stdout" | "stderr", line: string) => {
+      sink.write(stream, line);
+      if (mayBeTrackingLine(line)) tracking.accept(line);
+    };
     let outcome: StepOutcome;
     let command: string | null = null;
     let showCommand: NodeJS.Timeout | undefined;
@@ -173,10 +183,12 @@ export async function startStepWorker(options: StepWorkerOptions): Promise<StepW
       // Most steps are short: the command is stored with the outcome, and written earlier only
       // for a step still running after a moment (so the UI can show it).
       showCommand = setTimeout(() => void recordCommand(step.id, prepared.command).catch(() => undefined), 200);
-      const proc = executor.run(prepared.process, (stream, line) => sink.write(stream, line));
+      const proc = executor.run(prepared.process, onLine);
       running.set(step.id, proc);
       const result = await proc.result;
       running.delete(step.id);
+      // Whatever the outcome, the step's tracked values are written before it is reported.
+      await tracking.close();
       const failure =
         result.kind === "cancelled" && !cancelledByUser.delete(step.id)
           ? ({ status: "failed", exitCode: null, failureKind: "retryable", error: "the worker shut down while the step was running" } as const)
@@ -184,7 +196,11 @@ export async function startStepWorker(options: StepWorkerOptions): Promise<StepW
       if (failure) {
         outcome = failure;
       } else {
-        const collected = await collectOutputs(prepared.spec, prepared.outputsDir);
+        let collected = await collectOutputs(prepared.spec, prepared.outputsDir);
+        if (collected.ok) {
+          const error = await recordMetricsOutputs(db, step.runId, collected.metrics);
+          if (error !== null) collected = { ok: false, error };
+        }
         outcome = collected.ok
           ? { status: "succeeded", exitCode: 0, outputs: collected.outputs }
           : { status: "failed", exitCode: 0, failureKind: "terminal", error: collected.error };

@@ -1,8 +1,11 @@
 import { randomUUID } from "node:crypto";
+import { Prisma } from "@trellis/db";
 import { validateRunParams, type PipelineSpec } from "@trellis/spec";
+import { TRACKING_LIMITS } from "@trellis/tracking";
 import type { EngineContext } from "./context.js";
-import { notFound, validationFailed } from "./errors.js";
+import { conflict, notFound, validationFailed } from "./errors.js";
 import { applyEffects } from "./complete-step.js";
+import { ensureExperiment } from "./experiments.js";
 import type { ReadyStep } from "./queue.js";
 
 export interface CreateRunInput {
@@ -10,17 +13,73 @@ export interface CreateRunInput {
   pipeline: string;
   version?: number;
   params?: unknown;
+  /** Experiment name; default: the pipeline's name. Created on first use. */
+  experiment?: string;
+  name?: string;
+  /** A second request with the same key returns the first request's run (double clicks, client retries). */
+  idempotencyKey?: string;
 }
 
-/**
- * Creates a run and one step row per spec step in one transaction; steps without upstream
- * steps start queued (attempt 1) and are enqueued right after commit. If the process dies
- * between commit and enqueue, the reconciler re-adds jobs for queued steps.
- */
-export async function createRun(ctx: EngineContext, input: CreateRunInput): Promise<{ runId: string }> {
+export interface CreatedRun {
+  runId: string;
+  /** false when the idempotency key matched an earlier run, which is returned instead. */
+  created: boolean;
+}
+
+/** A succeeded step carried over by "retry failed steps": not run again, outputs copied. */
+export interface ReusedStep {
+  outputs: unknown;
+  /** The resolved command and settings it ran with. */
+  resolved: unknown;
+  /** The run whose step actually ran (followed through earlier retries). */
+  fromRunId: string;
+  startedAt: Date | null;
+  finishedAt: Date | null;
+}
+
+/** Everything needed to insert a run; create, rerun and retry all end here. */
+export interface RunPlan {
+  projectId: string;
+  pipelineId: string;
+  versionId: string;
+  spec: PipelineSpec;
+  /** Already validated against the spec. */
+  params: Record<string, unknown>;
+  experimentId: number;
+  name?: string;
+  idempotencyKey?: string;
+  origin?: { runId: string; kind: "rerun" | "retry" };
+  reused?: Map<string, ReusedStep>;
+}
+
+export function checkIdempotencyKey(key: string | undefined): void {
+  if (key !== undefined && (key.length === 0 || key.length > 200)) {
+    throw validationFailed("invalid idempotency key", [{ path: "idempotencyKey", message: "must be 1 to 200 characters" }]);
+  }
+}
+
+export function checkRunName(name: string | undefined, path = "name"): void {
+  if (name !== undefined && name.length > TRACKING_LIMITS.runNameLength) {
+    throw validationFailed("run name is too long", [{ path, message: `at most ${TRACKING_LIMITS.runNameLength} characters` }]);
+  }
+}
+
+export async function runByIdempotencyKey(ctx: EngineContext, projectId: string, key: string | undefined): Promise<string | null> {
+  if (key === undefined) return null;
+  const run = await ctx.db.run.findUnique({ where: { projectId_idempotencyKey: { projectId, idempotencyKey: key } }, select: { id: true } });
+  return run?.id ?? null;
+}
+
+/** Starts a run of a pushed pipeline version (the latest unless `version` is given). */
+export async function createRun(ctx: EngineContext, input: CreateRunInput): Promise<CreatedRun> {
+  checkIdempotencyKey(input.idempotencyKey);
+  checkRunName(input.name);
+  const existing = await runByIdempotencyKey(ctx, input.projectId, input.idempotencyKey);
+  if (existing) return { runId: existing, created: false };
+
   const pipeline = await ctx.db.pipeline.findUnique({
     where: { projectId_name: { projectId: input.projectId, name: input.pipeline } },
-    select: { id: true, latestVersion: true },
+    select: { id: true, name: true, latestVersion: true },
   });
   if (!pipeline) throw validationFailed(`pipeline "${input.pipeline}" does not exist`, [{ path: "pipeline", message: `unknown pipeline "${input.pipeline}"` }]);
   const versionNumber = input.version ?? pipeline.latestVersion;
@@ -37,41 +96,85 @@ export async function createRun(ctx: EngineContext, input: CreateRunInput): Prom
   const spec = version.spec as unknown as PipelineSpec;
   const params = validateRunParams(spec, input.params ?? {});
   if (!params.ok) throw validationFailed("invalid run parameters", params.issues);
+  const experiment = await ensureExperiment(ctx.db, input.projectId, input.experiment ?? pipeline.name);
+  return insertRun(ctx, {
+    projectId: input.projectId,
+    pipelineId: pipeline.id,
+    versionId: version.id,
+    spec,
+    params: params.value,
+    experimentId: experiment.id,
+    ...(input.name !== undefined ? { name: input.name } : {}),
+    ...(input.idempotencyKey !== undefined ? { idempotencyKey: input.idempotencyKey } : {}),
+  });
+}
 
+/**
+ * Inserts a run and one step row per spec step in one transaction. Reused steps start
+ * succeeded; a step whose upstream steps have all succeeded starts queued (attempt 1) and is
+ * enqueued right after commit; the rest wait as pending. If the process dies between commit
+ * and enqueue, the reconciler re-adds jobs for queued steps.
+ */
+export async function insertRun(ctx: EngineContext, plan: RunPlan): Promise<CreatedRun> {
   const runId = randomUUID();
   const now = new Date();
+  const reused = plan.reused ?? new Map<string, ReusedStep>();
   const dependents = new Map<string, string[]>();
-  for (const s of Object.values(spec.steps)) for (const up of s.needs) dependents.set(up, [...(dependents.get(up) ?? []), s.name]);
-  const steps = Object.values(spec.steps).map((s) => {
-    const root = s.needs.length === 0;
-    return {
+  for (const s of Object.values(plan.spec.steps)) for (const up of s.needs) dependents.set(up, [...(dependents.get(up) ?? []), s.name]);
+  const steps = Object.values(plan.spec.steps).map((s) => {
+    const base = {
       id: randomUUID(),
       runId,
       name: s.name,
       template: s.name,
       needs: s.needs,
       dependents: dependents.get(s.name) ?? [],
-      status: root ? ("queued" as const) : ("pending" as const),
-      attempt: root ? 1 : 0,
       maxAttempts: s.retries.limit + 1,
-      queuedAt: root ? now : null,
     };
+    const carried = reused.get(s.name);
+    if (carried) {
+      return {
+        ...base,
+        status: "succeeded" as const,
+        outputs: carried.outputs as Prisma.InputJsonValue,
+        resolved: (carried.resolved ?? Prisma.DbNull) as Prisma.InputJsonValue,
+        reusedFromRunId: carried.fromRunId,
+        startedAt: carried.startedAt,
+        finishedAt: carried.finishedAt,
+      };
+    }
+    const ready = s.needs.every((up) => reused.has(up));
+    return { ...base, status: ready ? ("queued" as const) : ("pending" as const), attempt: ready ? 1 : 0, queuedAt: ready ? now : null };
   });
-  await ctx.db.$transaction([
-    ctx.db.run.create({
-      data: {
-        id: runId,
-        projectId: input.projectId,
-        pipelineId: pipeline.id,
-        pipelineVersionId: version.id,
-        params: params.value as object,
-        failFast: spec.failFast,
-        createdAt: now,
-      },
-    }),
-    ctx.db.step.createMany({ data: steps }),
-  ]);
+  if (steps.every((s) => s.status === "succeeded")) throw conflict("every step would be reused: there is nothing to run");
+  try {
+    await ctx.db.$transaction([
+      ctx.db.run.create({
+        data: {
+          id: runId,
+          projectId: plan.projectId,
+          experimentId: plan.experimentId,
+          pipelineId: plan.pipelineId,
+          pipelineVersionId: plan.versionId,
+          params: plan.params as Prisma.InputJsonObject,
+          failFast: plan.spec.failFast,
+          createdAt: now,
+          ...(plan.name !== undefined ? { name: plan.name } : {}),
+          ...(plan.idempotencyKey !== undefined ? { idempotencyKey: plan.idempotencyKey } : {}),
+          ...(plan.origin ? { originRunId: plan.origin.runId, origin: plan.origin.kind } : {}),
+        },
+      }),
+      ctx.db.step.createMany({ data: steps }),
+    ]);
+  } catch (err) {
+    // Two requests with the same idempotency key raced: the other one's run stands.
+    if (err instanceof Prisma.PrismaClientKnownRequestError && err.code === "P2002" && plan.idempotencyKey !== undefined) {
+      const winner = await runByIdempotencyKey(ctx, plan.projectId, plan.idempotencyKey);
+      if (winner) return { runId: winner, created: false };
+    }
+    throw err;
+  }
   const ready: ReadyStep[] = steps.filter((s) => s.status === "queued").map((s) => ({ stepId: s.id, runId, attempt: 1 }));
   await applyEffects(ctx, { ready, cancelRunningStepIds: [] });
-  return { runId };
+  return { runId, created: true };
 }

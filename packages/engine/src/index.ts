@@ -16,3 +16,7 @@ export * from "./logs.js";
 export * from "./code-snapshots.js";
 export * from "./pipelines.js";
 export * from "./projects.js";
+export * from "./experiments.js";
+export * from "./log-to-run.js";
+export * from "./run-tokens.js";
+export * from "./rerun.js";

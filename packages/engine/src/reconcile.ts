@@ -49,7 +49,7 @@ export async function reconcile(ctx: EngineContext): Promise<ReconcileReport> {
   await enqueueSteps(ctx.queue, stale.map((s) => ({ stepId: s.id, runId: s.runId, attempt: s.attempt })));
 
   const orphanRuns = await ctx.db.$queryRaw<{ id: string }[]>`
-    SELECT r.id FROM "Run" r WHERE r.status IN ('queued', 'running')
+    SELECT r.id FROM "Run" r WHERE r.status IN ('queued', 'running') AND r.source = 'pipeline'
       AND NOT EXISTS (SELECT 1 FROM "Step" s WHERE s."runId" = r.id AND s.status IN ('pending', 'queued', 'running'))
     LIMIT 200`;
   let finalizedRuns = 0;

@@ -1,6 +1,8 @@
 import type { PrismaClient } from "@trellis/db";
 import { notFound, validationFailed, type RunStatusName } from "@trellis/engine";
 import { iso, isoOrNull } from "./iso.js";
+import { metricSummariesOf } from "./run-search.js";
+import { metricView } from "./experiments.js";
 
 /** Opaque keyset cursor over (createdAt desc, id desc): pages stay O(limit) at any depth. */
 function encodeCursor(createdAt: Date, id: string): string {
@@ -27,8 +29,13 @@ const runSelect = {
   finishedAt: true,
   error: true,
   failFast: true,
+  name: true,
+  source: true,
+  originRunId: true,
+  origin: true,
   pipeline: { select: { name: true } },
   pipelineVersion: { select: { version: true } },
+  experiment: { select: { id: true, name: true } },
 } as const;
 
 type RunRow = {
@@ -39,15 +46,24 @@ type RunRow = {
   startedAt: Date | null;
   finishedAt: Date | null;
   error: string | null;
-  pipeline: { name: string };
-  pipelineVersion: { version: number };
+  name: string | null;
+  source: "pipeline" | "mlflow";
+  originRunId: string | null;
+  origin: "rerun" | "retry" | null;
+  pipeline: { name: string } | null;
+  pipelineVersion: { version: number } | null;
+  experiment: { id: number; name: string };
 };
 
 function toSummary(run: RunRow, stepCounts: Record<string, number>) {
   return {
     id: run.id,
-    pipeline: run.pipeline.name,
-    version: run.pipelineVersion.version,
+    name: run.name,
+    source: run.source,
+    pipeline: run.pipeline?.name ?? null,
+    version: run.pipelineVersion?.version ?? null,
+    experiment: run.experiment,
+    origin: run.originRunId && run.origin ? { runId: run.originRunId, kind: run.origin } : null,
     status: run.status,
     params: run.params as Record<string, unknown>,
     createdAt: iso(run.createdAt),
@@ -102,6 +118,8 @@ export async function getRunDetail(db: PrismaClient, projectId: string, runId: s
     where: { id: runId, projectId },
     select: {
       ...runSelect,
+      tags: true,
+      note: true,
       steps: {
         orderBy: { name: "asc" },
         select: {
@@ -119,6 +137,7 @@ export async function getRunDetail(db: PrismaClient, projectId: string, runId: s
           error: true,
           failureKind: true,
           resolved: true,
+          reusedFromRunId: true,
           attempts: { orderBy: { attempt: "asc" } },
         },
       },
@@ -127,9 +146,13 @@ export async function getRunDetail(db: PrismaClient, projectId: string, runId: s
   if (!run) throw notFound(`run "${runId}"`);
   const stepCounts: Record<string, number> = {};
   for (const s of run.steps) stepCounts[s.status] = (stepCounts[s.status] ?? 0) + 1;
+  const metrics = (await metricSummariesOf(db, [run.id])).get(run.id) ?? {};
   return {
     ...toSummary(run, stepCounts),
     failFast: run.failFast,
+    tags: run.tags as Record<string, string>,
+    note: run.note,
+    metrics: Object.entries(metrics).map(([key, m]) => ({ key, ...metricView(m) })),
     steps: run.steps.map((s) => ({
       name: s.name,
       template: s.template,
@@ -144,6 +167,7 @@ export async function getRunDetail(db: PrismaClient, projectId: string, runId: s
       outputs: s.outputs as Record<string, unknown>,
       error: s.error,
       failureKind: s.failureKind,
+      reusedFromRunId: s.reusedFromRunId,
       command: ((s.resolved as { command?: string } | null)?.command ?? null) as string | null,
       attempts: s.attempts.map((a) => ({
         attempt: a.attempt,

@@ -1,9 +1,33 @@
 import type { FastifyPluginAsyncZod } from "fastify-type-provider-zod";
 import { z } from "zod";
-import { cancelRun, createRun, projectByName } from "@trellis/engine";
+import type { FastifyRequest } from "fastify";
+import { annotateRun, cancelRun, createRun, isTerminalRunStatus, logToRun, projectByName, rerunRun, retryFailedSteps, verifyRunToken } from "@trellis/engine";
 import type { ApiDeps } from "../deps.js";
-import { CreateRunBody, ListRunsQuery, ProjectParams, RunDetail, RunParams, RunSummary, errorResponses } from "../http/schemas.js";
+import {
+  CreateRunBody,
+  ErrorResponse,
+  ListRunsQuery,
+  LogBatchBody,
+  ProjectParams,
+  RerunBody,
+  RetryBody,
+  RunDetail,
+  RunParams,
+  RunSummary,
+  UpdateRunBody,
+  errorResponses,
+} from "../http/schemas.js";
 import { getRunDetail, listRuns } from "../queries/runs.js";
+
+/** The body's idempotency key, else the Idempotency-Key header. */
+function idempotencyKeyOf(request: FastifyRequest, fromBody: string | undefined): { idempotencyKey?: string } {
+  const header = request.headers["idempotency-key"];
+  const key = fromBody ?? (typeof header === "string" ? header : undefined);
+  return key !== undefined ? { idempotencyKey: key } : {};
+}
+
+const startedResponses = { 200: RunDetail, 201: RunDetail, ...errorResponses };
+const IDEMPOTENCY_NOTE = "201 with a new run; 200 with the earlier run when the idempotency key was used before (a double click starts one run).";
 
 export const runRoutes = (deps: ApiDeps): FastifyPluginAsyncZod =>
   async (app) => {
@@ -16,18 +40,115 @@ export const runRoutes = (deps: ApiDeps): FastifyPluginAsyncZod =>
           description: "Params are validated against the version's param schema; defaults are applied.",
           params: ProjectParams,
           body: CreateRunBody,
-          response: { 201: RunDetail, ...errorResponses },
+          response: startedResponses,
         },
       },
       async (request, reply) => {
         const project = await projectByName(deps.db, request.params.project);
-        const { runId } = await createRun(deps, {
+        const { pipeline, version, params, experiment, name } = request.body;
+        const started = await createRun(deps, {
           projectId: project.id,
-          pipeline: request.body.pipeline,
-          ...(request.body.version !== undefined ? { version: request.body.version } : {}),
-          params: request.body.params ?? {},
+          pipeline,
+          params: params ?? {},
+          ...(version !== undefined ? { version } : {}),
+          ...(experiment !== undefined ? { experiment } : {}),
+          ...(name !== undefined ? { name } : {}),
+          ...idempotencyKeyOf(request, request.body.idempotencyKey),
         });
-        return reply.status(201).send(await getRunDetail(deps.db, project.id, runId));
+        return reply.status(started.created ? 201 : 200).send(await getRunDetail(deps.db, project.id, started.runId));
+      },
+    );
+
+    app.post(
+      "/projects/:project/runs/:id/rerun",
+      {
+        schema: {
+          tags: ["runs"],
+          summary: "Rerun: a new run of the same pipeline version in the same experiment",
+          description: `Every step runs again, with the origin's params or the ones given. The new run links to its origin. ${IDEMPOTENCY_NOTE}`,
+          params: RunParams,
+          body: RerunBody,
+          response: startedResponses,
+        },
+      },
+      async (request, reply) => {
+        const project = await projectByName(deps.db, request.params.project);
+        const { params, name } = request.body;
+        const started = await rerunRun(deps, {
+          projectId: project.id,
+          runId: request.params.id,
+          ...(params !== undefined ? { params } : {}),
+          ...(name !== undefined ? { name } : {}),
+          ...idempotencyKeyOf(request, request.body.idempotencyKey),
+        });
+        return reply.status(started.created ? 201 : 200).send(await getRunDetail(deps.db, project.id, started.runId));
+      },
+    );
+
+    app.post(
+      "/projects/:project/runs/:id/retry",
+      {
+        schema: {
+          tags: ["runs"],
+          summary: "Retry failed steps of a finished run",
+          description: `A new run where only the failed, cancelled and skipped steps run again; succeeded steps are reused (their outputs copied, each marked with the run it came from). 409 when the run has not finished or has nothing to retry. ${IDEMPOTENCY_NOTE}`,
+          params: RunParams,
+          body: RetryBody,
+          response: startedResponses,
+        },
+      },
+      async (request, reply) => {
+        const project = await projectByName(deps.db, request.params.project);
+        const started = await retryFailedSteps(deps, { projectId: project.id, runId: request.params.id, ...idempotencyKeyOf(request, request.body?.idempotencyKey) });
+        return reply.status(started.created ? 201 : 200).send(await getRunDetail(deps.db, project.id, started.runId));
+      },
+    );
+
+    app.patch(
+      "/projects/:project/runs/:id",
+      {
+        schema: { tags: ["runs"], summary: "Rename a run, edit its note or tags", params: RunParams, body: UpdateRunBody, response: { 200: RunDetail, ...errorResponses } },
+      },
+      async (request) => {
+        const project = await projectByName(deps.db, request.params.project);
+        const { name, note, tags } = request.body;
+        await annotateRun(deps.db, project.id, request.params.id, {
+          ...(name !== undefined ? { name } : {}),
+          ...(note !== undefined ? { note } : {}),
+          ...(tags !== undefined ? { tags } : {}),
+        });
+        return getRunDetail(deps.db, project.id, request.params.id);
+      },
+    );
+
+    app.post(
+      "/runs/:id/log-batch",
+      {
+        schema: {
+          tags: ["tracking"],
+          summary: "Log metrics, params and tags from a running step",
+          description:
+            "Authorised by the run's token (Authorization: Bearer $TRELLIS_RUN_TOKEN, set in every step's environment). At most 1000 metrics, 100 params and 100 tags per call; the batch is recorded atomically. A param keeps its first value. 409 once the run has finished.",
+          params: z.object({ id: z.uuid({ message: "run id must be a UUID" }) }),
+          body: LogBatchBody,
+          response: { 204: z.null(), 401: ErrorResponse, ...errorResponses },
+        },
+      },
+      async (request, reply) => {
+        const auth = request.headers.authorization ?? "";
+        const token = auth.startsWith("Bearer ") ? auth.slice(7).trim() : "";
+        const tokenRunId = token ? await verifyRunToken(deps.db, token) : null;
+        if (tokenRunId !== request.params.id) {
+          return reply.status(401).send({
+            error: { code: "UNAUTHORIZED", message: token ? "the token is not valid for this run" : "missing run token: send Authorization: Bearer $TRELLIS_RUN_TOKEN" },
+          });
+        }
+        const run = await deps.db.run.findUnique({ where: { id: request.params.id }, select: { status: true } });
+        if (run && isTerminalRunStatus(run.status)) {
+          return reply.status(409).send({ error: { code: "CONFLICT", message: `run ${request.params.id} has ${run.status}; metrics can only be logged while it is queued or running` } });
+        }
+        await logToRun(deps.db, request.params.id, request.body);
+        return reply.status(204).send(null);
       },
     );
 
