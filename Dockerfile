@@ -2,7 +2,7 @@
 # One build for every Trellis process; docker-compose.yml picks a target per service:
 #   migrate  applies database migrations, then exits
 #   api      HTTP API on $API_PORT (4000)
-#   worker   runs pipeline steps (includes python3)
+#   worker   runs pipeline steps (includes python3 with Debian's scikit-learn and pandas for the examples)
 #   web      the UI on $WEB_PORT (3000); proxies /api/v1/* to TRELLIS_API_URL
 #
 #   docker build --target api -t trellis-api .
@@ -49,7 +49,7 @@ CMD ["node", "--experimental-wasm-modules", "--no-warnings=ExperimentalWarning",
 FROM runtime AS worker
 USER root
 RUN apt-get update \
- && apt-get install -y --no-install-recommends python3 \
+ && apt-get install -y --no-install-recommends python3 python3-sklearn python3-pandas \
  && rm -rf /var/lib/apt/lists/*
 USER node
 CMD ["node", "apps/worker/dist/main.js"]

@@ -21,10 +21,11 @@ try {
   const other = await pushPipeline(db, { projectId: project.id, spec: { ...spec, name: "other" } });
   const version = await db.pipelineVersion.findFirstOrThrow({ where: { pipelineId } });
   const otherVersion = await db.pipelineVersion.findFirstOrThrow({ where: { pipelineId: other.pipelineId } });
+  const experiment = await db.experiment.create({ data: { projectId: project.id, name: "big" } });
   const t0 = performance.now();
   await db.$executeRaw`
-    INSERT INTO "Run" (id, "projectId", "pipelineId", "pipelineVersionId", status, params, "failFast", "createdAt", "startedAt", "finishedAt")
-    SELECT gen_random_uuid(), ${project.id}::uuid,
+    INSERT INTO "Run" (id, "projectId", "experimentId", "pipelineId", "pipelineVersionId", status, params, "failFast", "createdAt", "startedAt", "finishedAt")
+    SELECT gen_random_uuid(), ${project.id}::uuid, ${experiment.id},
       CASE WHEN g % 10 = 0 THEN ${other.pipelineId}::uuid ELSE ${pipelineId}::uuid END,
       CASE WHEN g % 10 = 0 THEN ${otherVersion.id}::uuid ELSE ${version.id}::uuid END,
       (ARRAY['succeeded','succeeded','succeeded','failed','running'])[1 + g % 5]::"RunStatus", '{"lr": 0.01}'::jsonb, false,

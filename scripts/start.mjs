@@ -7,16 +7,20 @@
 //   3. applies migrations, builds (skipped when the outputs are newer than the sources;
 //      `npm start -- --rebuild` forces it), starts api, worker and web, waits for the API
 //      health check, pushes examples/* into project `default`, and prints the URLs
-//   4. Ctrl-C stops everything it started; if any process dies, the rest are stopped too.
+//   4. meanwhile makes sure Debian's python3 has scikit-learn and pandas for the examples
+//      (apt-get when root), and seeds the sweep of each example with a sweep.json (runs over a
+//      grid of params) when its pipeline has no runs yet
+//   5. Ctrl-C stops everything it started; if any process dies, the rest are stopped too.
 //
-// Only Node built-ins and ./lib/{log,processes}.mjs are imported statically: everything
-// else is imported after `npm ci` may have run.
+// Only Node built-ins and ./lib/{log,processes,examples}.mjs are imported statically:
+// everything else is imported after `npm ci` may have run.
 import { existsSync, mkdirSync, readdirSync, symlinkSync, lstatSync } from "node:fs";
 import { createRequire } from "node:module";
 import path from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import { box, c, duration, fail, info, ok, redactUrl, warn } from "./lib/log.mjs";
 import { Supervisor, runTask, stopAllChildren } from "./lib/processes.mjs";
+import { ensureExamplePython, seedSweep, sweepOf } from "./lib/examples.mjs";
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
 process.chdir(root);
@@ -26,7 +30,7 @@ if (args.has("--help") || args.has("-h")) {
   console.log(`usage: npm start [-- --rebuild] [-- --no-seed]
 
   --rebuild   run \`npm run build\` even when the outputs look current
-  --no-seed   do not push examples/* into project "default"
+  --no-seed   do not push examples/* into project "default" nor seed their sweeps
 
 Environment: DATABASE_URL, REDIS_URL, TRELLIS_DATA_DIR, API_PORT (4000), WEB_PORT (3000), TRELLIS_API_URL`);
   process.exit(0);
@@ -156,7 +160,11 @@ async function waitFor(url, { timeoutMs, accept, onWait }) {
   return false;
 }
 
-async function seedExamples() {
+/**
+ * Pushes examples/* into project "default"; for an example with a sweep.json, also starts its
+ * sweep when its pipeline has no runs yet and `pythonReady` (its packages are installed).
+ */
+async function seedExamples(pythonReady) {
   const examplesDir = path.join(root, "examples");
   if (!existsSync(examplesDir)) return;
   const dirs = readdirSync(examplesDir, { withFileTypes: true })
@@ -169,8 +177,18 @@ async function seedExamples() {
     try {
       const result = await pushDirectory(dir, { apiUrl: apiInternal, project: "default" });
       ok(`example ${result.name} v${result.version} ${c.dim(result.created ? "(new)" : "(unchanged)")}`);
+      const runs = sweepOf(dir);
+      if (!runs || stopping) continue;
+      if (!(await pythonReady)) {
+        warn(`not seeding the ${result.name} sweep: its steps need scikit-learn and pandas (see above)`);
+        continue;
+      }
+      const started = await seedSweep({ apiUrl: apiInternal, project: "default", pipeline: result.name, runs });
+      const grid = Object.keys(runs[0] ?? {}).join(" × ");
+      if (started > 0) ok(`seeded a sweep of ${started} ${result.name} runs over ${grid} ${c.dim(`(compare them in experiment "${result.name}": http://localhost:${WEB_PORT}/projects/default/experiments)`)}`);
+      else info(`${result.name} already has runs: no sweep seeded`);
     } catch (err) {
-      warn(`could not push example ${path.relative(root, dir)}: ${err.message}`);
+      warn(`could not push or seed example ${path.relative(root, dir)}: ${err.message}`);
     }
   }
 }
@@ -203,6 +221,8 @@ async function main() {
     throw err;
   }
   if (stopping) return;
+  // Runs alongside migrations and the build; only the sweep seeding waits for it.
+  const examplePython = args.has("--no-seed") ? Promise.resolve(false) : ensureExamplePython({ info, ok, warn });
 
   const dataDir = path.resolve(process.env.TRELLIS_DATA_DIR ?? path.join(root, ".trellis", "data"));
   mkdirSync(dataDir, { recursive: true });
@@ -261,7 +281,7 @@ async function main() {
   if (!healthy) return shutdown(1, stopping ? undefined : "the API did not become healthy");
   ok("API is healthy");
 
-  if (!args.has("--no-seed")) await seedExamples();
+  if (!args.has("--no-seed")) await seedExamples(examplePython);
   if (stopping) return;
 
   const webReady = await waitFor(`http://127.0.0.1:${WEB_PORT}/`, { timeoutMs: 60_000, accept: (res) => res.status < 500 });
@@ -279,6 +299,7 @@ async function main() {
       c.dim(`Data      ${path.relative(root, dataDir) || dataDir}`),
       "",
       `Try:  npx trellis run hello --wait`,
+      `      npx trellis run digits-sweep -p learning_rate=0.05 --wait`,
       c.dim("Press Ctrl-C to stop."),
     ])}\n`,
   );
