@@ -9,6 +9,8 @@ import { projectRoutes } from "./routes/projects.js";
 import { pipelineRoutes } from "./routes/pipelines.js";
 import { runRoutes } from "./routes/runs.js";
 import { logRoutes } from "./routes/logs.js";
+import { experimentRoutes } from "./routes/experiments.js";
+import { mlflowApi } from "./mlflow/routes.js";
 
 export const API_PREFIX = "/api/v1";
 
@@ -40,9 +42,12 @@ export async function buildApp(deps: ApiDeps, options: { logger?: boolean } = {}
       await api.register(pipelineRoutes(deps));
       await api.register(runRoutes(deps));
       await api.register(logRoutes(deps));
+      await api.register(experimentRoutes(deps));
       api.get("/openapi.json", { schema: { hide: true } }, async () => app.swagger());
     },
     { prefix: API_PREFIX },
   );
+  // MLflow's tracking API (its own error shape, JSON parser and 404s): /api/2.0/mlflow and /projects/:project/api/2.0/mlflow.
+  await app.register(mlflowApi(deps));
   return app;
 }

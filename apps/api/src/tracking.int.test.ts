@@ -178,6 +178,11 @@ describe("experiments and metrics", () => {
     expect(page.body.items).toHaveLength(1);
     expect((await search(`filter=${encodeURIComponent("attributes.status = 'FINISHED' and params.epochs >= 5")}`)).body.items.map((r: Json) => r.id)).toEqual([c]);
 
+    // A param too large for float8 neither matches nor breaks numeric filters and sorts.
+    await logToRun(db, c, { params: { huge: "1e999" } });
+    expect((await search(`filter=${encodeURIComponent("params.huge > 5")}`)).body.items.map((r: Json) => r.id)).toEqual([c]);
+    expect((await search(`orderBy=${encodeURIComponent("params.huge DESC")}`)).status).toBe(200);
+
     const bad = await search(`filter=${encodeURIComponent("metrics.accuracy >> 0.9")}`);
     expect(bad.status).toBe(400);
     expect(bad.body.error.issues[0]).toMatchObject({ path: "query.filter", message: expect.stringMatching(/at character \d+/) });
@@ -188,7 +193,7 @@ describe("experiments and metrics", () => {
     expect((await api("GET", `/projects/${project}/experiments/abc/runs`)).status).toBe(400);
 
     const columns = await api("GET", `/projects/${project}/experiments/${experimentId}/columns`);
-    expect(columns.body).toEqual({ params: ["epochs", "gate", "lr"], metrics: ["accuracy", "race"], tags: [] });
+    expect(columns.body).toEqual({ params: ["epochs", "gate", "huge", "lr"], metrics: ["accuracy", "race"], tags: [] });
   });
 
   it("compares runs and serves downsampled histories", async () => {

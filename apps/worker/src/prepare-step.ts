@@ -4,7 +4,7 @@ import { randomUUID } from "node:crypto";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import type { PrismaClient } from "@trellis/db";
-import { dataPaths, materializeSnapshot, runTokenFor, type ClaimedStep } from "@trellis/engine";
+import { DEFAULT_PROJECT, dataPaths, materializeSnapshot, runTokenFor, type ClaimedStep } from "@trellis/engine";
 import { renderTemplate, templateExpressions, TemplateError, type PipelineSpec, type StepSpec, type TemplateContext } from "@trellis/spec";
 import type { ProcessSpec } from "./executor/shared-executor.js";
 
@@ -19,6 +19,8 @@ export interface RunInfo {
   params: Record<string, unknown>;
   /** Bearer token of the run's REST log-batch endpoint (TRELLIS_RUN_TOKEN). */
   token: string;
+  /** MLflow tracking URI of the run's project (the MLflow API of other projects lives under /projects/NAME). */
+  mlflowUri: string;
 }
 
 export interface StepPreparerOptions {
@@ -118,7 +120,7 @@ export class StepPreparer {
       TRELLIS_API_URL: this.options.apiUrl,
       TRELLIS_RUN_TOKEN: run.token,
       // MLflow clients inside a step log to Trellis, into the pipeline run itself.
-      MLFLOW_TRACKING_URI: this.options.apiUrl,
+      MLFLOW_TRACKING_URI: run.mlflowUri,
       MLFLOW_RUN_ID: run.runId,
     });
     for (const [name, value] of Object.entries(run.params)) {
@@ -153,7 +155,13 @@ export class StepPreparer {
     const [run, token] = await Promise.all([
       this.db.run.findUniqueOrThrow({
         where: { id: runId },
-        select: { params: true, pipelineVersionId: true, pipeline: { select: { name: true } }, pipelineVersion: { select: { codeDigest: true } } },
+        select: {
+          params: true,
+          pipelineVersionId: true,
+          project: { select: { name: true } },
+          pipeline: { select: { name: true } },
+          pipelineVersion: { select: { codeDigest: true } },
+        },
       }),
       runTokenFor(this.db, runId),
     ]);
@@ -170,6 +178,7 @@ export class StepPreparer {
       codeDigest: run.pipelineVersion.codeDigest,
       params,
       token,
+      mlflowUri: run.project.name === DEFAULT_PROJECT ? this.options.apiUrl : `${this.options.apiUrl.replace(/\/+$/, "")}/projects/${encodeURIComponent(run.project.name)}`,
     };
     if (this.runs.size > 1000) this.runs.clear();
     this.runs.set(runId, info);

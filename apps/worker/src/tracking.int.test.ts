@@ -177,7 +177,8 @@ describe("tracking from steps", () => {
 
     const env = run.steps.fit!.outputs.env as Record<string, string>;
     expect(env.TRELLIS_API_URL).toBe("http://trellis.test:4000");
-    expect(env.MLFLOW_TRACKING_URI).toBe("http://trellis.test:4000");
+    // The harness project is not "default": MLflow clients must reach its own MLflow API.
+    expect(env.MLFLOW_TRACKING_URI).toBe(`http://trellis.test:4000/projects/${h.projectName}`);
     expect(env.MLFLOW_RUN_ID).toBe(runId);
     expect(env.TRELLIS_RUN_ID).toBe(runId);
     expect(await verifyRunToken(h.db, env.TRELLIS_RUN_TOKEN!)).toBe(runId);

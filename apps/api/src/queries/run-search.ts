@@ -48,11 +48,13 @@ export interface SearchedRun {
   metrics: Record<string, MetricSummaryView>;
 }
 
-const NUMERIC_RE = "^[+-]?([0-9]+[.]?[0-9]*|[.][0-9]+)([eE][+-]?[0-9]+)?$";
+// At most four exponent digits: every such text fits Postgres's numeric (float8 would
+// overflow on "1e999" and fail the whole query).
+const NUMERIC_RE = "^[+-]?([0-9]+[.]?[0-9]*|[.][0-9]+)([eE][+-]?[0-9]{1,4})?$";
 
 /** A text value as a number when it is one (params are stored typed or as MLflow strings). */
 function numeric(text: Prisma.Sql): Prisma.Sql {
-  return Prisma.sql`(CASE WHEN ${text} ~ ${NUMERIC_RE} THEN (${text})::float8 END)`;
+  return Prisma.sql`(CASE WHEN ${text} ~ ${NUMERIC_RE} THEN (${text})::numeric END)`;
 }
 
 const epochMs = (column: Prisma.Sql) => Prisma.sql`(extract(epoch from ${column}) * 1000)`;
@@ -118,7 +120,7 @@ function compare(column: Prisma.Sql, clause: FilterClause): Prisma.Sql {
     return op === "IN" ? any : Prisma.sql`NOT (${any})`;
   }
   const sqlOp = OPERATORS[op]!;
-  if (typeof value === "number") return Prisma.sql`${numeric(Prisma.sql`(${column})::text`)} ${sqlOp} ${value}::float8`;
+  if (typeof value === "number") return Prisma.sql`${numeric(Prisma.sql`(${column})::text`)} ${sqlOp} ${value}::float8::numeric`;
   return Prisma.sql`${column} ${sqlOp} ${String(value)}`;
 }
 
