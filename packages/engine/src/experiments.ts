@@ -1,6 +1,6 @@
 import type { PrismaClient } from "@trellis/db";
 import { TRACKING_LIMITS } from "@trellis/tracking";
-import { notFound, validationFailed } from "./errors.js";
+import { validationFailed } from "./errors.js";
 import type { Tx } from "./transitions.js";
 
 /** The experiment MLflow clients log to when they name none (MLflow's experiment "0"). */
@@ -22,10 +22,4 @@ export async function ensureExperiment(db: PrismaClient | Tx, projectId: string,
     update: {},
     select: { id: true, name: true },
   });
-}
-
-export async function experimentById(db: PrismaClient, projectId: string, id: number): Promise<{ id: number; name: string }> {
-  const experiment = await db.experiment.findFirst({ where: { id, projectId }, select: { id: true, name: true } });
-  if (!experiment) throw notFound(`experiment ${id}`);
-  return experiment;
 }

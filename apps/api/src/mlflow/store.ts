@@ -1,5 +1,6 @@
 import { Prisma, type PrismaClient } from "@trellis/db";
 import { DEFAULT_EXPERIMENT, DEFAULT_PROJECT, ensureExperiment, ensureProject, projectByName } from "@trellis/engine";
+import { SQL_OPERATORS, epochMs } from "../queries/run-search.js";
 import { MlflowError } from "./errors.js";
 import type { ExperimentClause, ExperimentOrder } from "./experiment-filter.js";
 import type { ExperimentRecord, RunRecord } from "./views.js";
@@ -95,21 +96,9 @@ export async function runById(db: PrismaClient, projectId: string, id: string): 
   return run;
 }
 
-const STRING_OPS: Record<string, Prisma.Sql> = {
-  "=": Prisma.raw("="),
-  "!=": Prisma.raw("<>"),
-  ">": Prisma.raw(">"),
-  ">=": Prisma.raw(">="),
-  "<": Prisma.raw("<"),
-  "<=": Prisma.raw("<="),
-  LIKE: Prisma.raw("LIKE"),
-  ILIKE: Prisma.raw("ILIKE"),
-};
-
-const epochMs = (column: Prisma.Sql) => Prisma.sql`floor(extract(epoch from ${column}) * 1000)`;
 
 function experimentClauseSql(clause: ExperimentClause): Prisma.Sql {
-  const op = STRING_OPS[clause.op]!;
+  const op = SQL_OPERATORS[clause.op]!;
   if (clause.kind === "tag") {
     const column = clause.key === "mlflow.note.content" ? Prisma.sql`NULLIF(e.description, '')` : Prisma.sql`(e.tags ->> ${clause.key})`;
     return Prisma.sql`${column} ${op} ${clause.value}`;

@@ -57,7 +57,8 @@ function numeric(text: Prisma.Sql): Prisma.Sql {
   return Prisma.sql`(CASE WHEN ${text} ~ ${NUMERIC_RE} THEN (${text})::numeric END)`;
 }
 
-const epochMs = (column: Prisma.Sql) => Prisma.sql`(extract(epoch from ${column}) * 1000)`;
+/** A timestamp column as whole milliseconds since the epoch (MLflow's time unit). */
+export const epochMs = (column: Prisma.Sql) => Prisma.sql`floor(extract(epoch from ${column}) * 1000)`;
 
 function attributeColumn(key: string): Prisma.Sql {
   switch (key) {
@@ -91,7 +92,7 @@ function tagColumn(key: string): Prisma.Sql {
 const metricColumn = (key: string) => Prisma.sql`(SELECT m.last FROM "MetricSummary" m WHERE m."runId" = r.id AND m.key = ${key})`;
 
 /** SQL operators come from this fixed table, never from the request text. */
-const OPERATORS: Record<string, Prisma.Sql> = {
+export const SQL_OPERATORS: Record<string, Prisma.Sql> = {
   "=": Prisma.raw("="),
   "!=": Prisma.raw("<>"),
   ">": Prisma.raw(">"),
@@ -119,7 +120,7 @@ function compare(column: Prisma.Sql, clause: FilterClause): Prisma.Sql {
     const any = Prisma.sql`${column} = ANY(${list}::text[])`;
     return op === "IN" ? any : Prisma.sql`NOT (${any})`;
   }
-  const sqlOp = OPERATORS[op]!;
+  const sqlOp = SQL_OPERATORS[op]!;
   if (typeof value === "number") return Prisma.sql`${numeric(Prisma.sql`(${column})::text`)} ${sqlOp} ${value}::float8::numeric`;
   return Prisma.sql`${column} ${sqlOp} ${String(value)}`;
 }
@@ -128,7 +129,7 @@ function clauseSql(clause: FilterClause): Prisma.Sql {
   switch (clause.entity) {
     case "metric":
       return Prisma.sql`EXISTS (SELECT 1 FROM "MetricSummary" m WHERE m."runId" = r.id AND m.key = ${clause.key}
-        AND m.last ${OPERATORS[clause.op]!} ${Number(clause.value)}::float8)`;
+        AND m.last ${SQL_OPERATORS[clause.op]!} ${Number(clause.value)}::float8)`;
     case "param":
       return compare(Prisma.sql`(r.params ->> ${clause.key})`, clause);
     case "tag":
@@ -140,7 +141,7 @@ function clauseSql(clause: FilterClause): Prisma.Sql {
       }
       const column = attributeColumn(clause.key);
       // Times are numbers of milliseconds; compare them as numbers, not text.
-      if (["start_time", "end_time", "created"].includes(clause.key)) return Prisma.sql`${column} ${OPERATORS[clause.op]!} ${Number(clause.value)}::float8`;
+      if (["start_time", "end_time", "created"].includes(clause.key)) return Prisma.sql`${column} ${SQL_OPERATORS[clause.op]!} ${Number(clause.value)}::float8`;
       return compare(column, clause);
     }
   }
