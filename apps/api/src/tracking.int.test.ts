@@ -40,11 +40,11 @@ params:
   gate: { type: string, default: none }
 steps:
   prepare:
-    run: echo rows > \${{ outputs.rows }}
+    run: echo "::metric name=rows value=100" && echo rows > \${{ outputs.rows }}
     outputs: { rows: { type: string } }
   train:
     needs: [prepare]
-    run: test ! -e "\${{ params.gate }}" && echo "trained on \${{ steps.prepare.outputs.rows }}"
+    run: echo "::metric name=epochs_done value=1" && test ! -e "\${{ params.gate }}" && echo "trained on \${{ steps.prepare.outputs.rows }}"
   report:
     needs: [train]
     run: echo done
@@ -193,7 +193,7 @@ describe("experiments and metrics", () => {
     expect((await api("GET", `/projects/${project}/experiments/abc/runs`)).status).toBe(400);
 
     const columns = await api("GET", `/projects/${project}/experiments/${experimentId}/columns`);
-    expect(columns.body).toEqual({ params: ["epochs", "gate", "huge", "lr"], metrics: ["accuracy", "race"], tags: [] });
+    expect(columns.body).toEqual({ params: ["epochs", "gate", "huge", "lr"], metrics: ["accuracy", "epochs_done", "race", "rows"], tags: [] });
   });
 
   it("compares runs and serves downsampled histories", async () => {
@@ -279,6 +279,9 @@ describe("rerun and retry", () => {
     expect(steps.prepare).toMatchObject({ status: "succeeded", reusedFromRunId: origin, attempt: 0, outputs: { rows: "rows" } });
     expect(steps.train).toMatchObject({ status: "succeeded", reusedFromRunId: null, attempt: 1 });
     expect(steps.report.reusedFromRunId).toBeNull();
+    // The reused step's metrics come along; the failed step's do not (it logged them again).
+    expect(Object.fromEntries(done.metrics.map((m: Json) => [m.key, m.count]))).toEqual({ rows: 1, epochs_done: 1 });
+    expect(await db.metricPoint.count({ where: { runId: origin, stepName: "train" } })).toBe(1);
 
     expect((await api("POST", `/projects/${project}/runs/${retry.body.id}/retry`, {})).status).toBe(409); // nothing failed
     const running = await startRun({});
@@ -293,7 +296,7 @@ describe("rerun and retry", () => {
     writeFileSync(gate, "");
     const spec = sweep
       .replace("name: sweep", "name: chain")
-      .replace('run: test ! -e "${{ params.gate }}" && echo', "run: echo")
+      .replace('test ! -e "${{ params.gate }}" && echo "trained', 'echo "trained')
       .replace("run: echo done", 'run: test ! -e "${{ params.gate }}"');
     await api("POST", `/projects/${project}/pipelines`, { spec });
     const first = (await api("POST", `/projects/${project}/runs`, { pipeline: "chain", params: { gate } })).body.id;

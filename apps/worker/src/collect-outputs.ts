@@ -54,13 +54,13 @@ export async function collectOutputs(spec: StepSpec, outputsDir: string): Promis
  * refuses a value, which fails the step like a malformed output; other errors (the database
  * being unreachable) are thrown, so the attempt fails as retryable.
  */
-export async function recordMetricsOutputs(db: PrismaClient, runId: string, outputs: MetricsOutput[]): Promise<string | null> {
+export async function recordMetricsOutputs(db: PrismaClient, runId: string, stepName: string, outputs: MetricsOutput[]): Promise<string | null> {
   for (const { name, metrics } of outputs) {
     const timestamp = Date.now();
     for (let i = 0; i < metrics.length; i += TRACKING_LIMITS.batchMetrics) {
       const batch = metrics.slice(i, i + TRACKING_LIMITS.batchMetrics).map((m) => ({ key: m.key, value: m.value, step: m.step ?? 0, timestamp: m.timestamp ?? timestamp }));
       try {
-        await logToRun(db, runId, { metrics: batch });
+        await logToRun(db, runId, { metrics: batch }, { stepName });
       } catch (err) {
         if (!(err instanceof DomainError)) throw err;
         const issues = err.issues.map((issue) => `${issue.path}: ${issue.message}`).join("; ");

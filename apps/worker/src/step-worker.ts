@@ -169,7 +169,7 @@ export async function startStepWorker(options: StepWorkerOptions): Promise<StepW
     if (!step) return; // stale or duplicate job
     const sink = new LogSink(db, publisher, step.id, step.attempt);
     // A step that prints no tracking line pays one prefix check per line and nothing else.
-    const tracking = new TrackingCapture(db, step.runId, (message) => sink.write("stderr", `${WARNING_PREFIX} ${message}`));
+    const tracking = new TrackingCapture(db, step.runId, step.name, (message) => sink.write("stderr", `${WARNING_PREFIX} ${message}`));
     const onLine = (stream: "stdout" | "stderr", line: string) => {
       sink.write(stream, line);
       if (mayBeTrackingLine(line)) tracking.accept(line);
@@ -198,7 +198,7 @@ export async function startStepWorker(options: StepWorkerOptions): Promise<StepW
       } else {
         let collected = await collectOutputs(prepared.spec, prepared.outputsDir);
         if (collected.ok) {
-          const error = await recordMetricsOutputs(db, step.runId, collected.metrics);
+          const error = await recordMetricsOutputs(db, step.runId, step.name, collected.metrics);
           if (error !== null) collected = { ok: false, error };
         }
         outcome = collected.ok

@@ -38,6 +38,7 @@ export class TrackingCapture {
   constructor(
     private readonly db: PrismaClient,
     private readonly runId: string,
+    private readonly stepName: string,
     private readonly writeWarning: (message: string) => void,
     private readonly intervalMs = 1_000,
   ) {}
@@ -97,7 +98,7 @@ export class TrackingCapture {
 
   private async write(batch: RunLogBatch): Promise<void> {
     try {
-      const { ignoredParams } = await logToRun(this.db, this.runId, batch, { conflictingParams: "ignore" });
+      const { ignoredParams } = await logToRun(this.db, this.runId, batch, { conflictingParams: "ignore", stepName: this.stepName });
       for (const p of ignoredParams) this.warnIgnoredParam(p.key, p.kept, p.rejected);
     } catch (err) {
       const details = err instanceof DomainError && err.issues.length > 0 ? `: ${err.issues.map((i) => `${i.path}: ${i.message}`).join("; ")}` : "";

@@ -1,11 +1,13 @@
 import { randomUUID } from "node:crypto";
 import { Prisma } from "@trellis/db";
 import { validateRunParams, type PipelineSpec } from "@trellis/spec";
-import { TRACKING_LIMITS } from "@trellis/tracking";
+import { TRACKING_LIMITS, type MetricPointInput } from "@trellis/tracking";
 import type { EngineContext } from "./context.js";
 import { conflict, notFound, validationFailed } from "./errors.js";
 import { applyEffects } from "./complete-step.js";
 import { ensureExperiment } from "./experiments.js";
+import { appendMetrics } from "./log-to-run.js";
+import type { Tx } from "./transitions.js";
 import type { ReadyStep } from "./queue.js";
 
 export interface CreateRunInput {
@@ -49,6 +51,7 @@ export interface RunPlan {
   name?: string;
   idempotencyKey?: string;
   origin?: { runId: string; kind: "rerun" | "retry" };
+  /** Steps carried over from the origin run; their metric points are copied too. */
   reused?: Map<string, ReusedStep>;
 }
 
@@ -68,6 +71,20 @@ export async function runByIdempotencyKey(ctx: EngineContext, projectId: string,
   if (key === undefined) return null;
   const run = await ctx.db.run.findUnique({ where: { projectId_idempotencyKey: { projectId, idempotencyKey: key } }, select: { id: true } });
   return run?.id ?? null;
+}
+
+/** Copies the metric points that `steps` logged in run `from` to run `to`, with their summaries. */
+async function copyStepMetrics(tx: Tx, from: string, to: string, steps: string[]): Promise<void> {
+  const rows = await tx.$queryRaw<{ stepName: string; key: string; value: number; step: number; timestamp: number }[]>`
+    SELECT "stepName", key, value, step::float8 AS step, timestamp::float8 AS timestamp FROM "MetricPoint"
+    WHERE "runId" = ${from}::uuid AND "stepName" = ANY(${steps}::text[]) ORDER BY id`;
+  const byStep = new Map<string, Map<string, MetricPointInput[]>>();
+  for (const { stepName, key, ...point } of rows) {
+    const byKey = byStep.get(stepName) ?? new Map<string, MetricPointInput[]>();
+    byKey.set(key, [...(byKey.get(key) ?? []), point]);
+    byStep.set(stepName, byKey);
+  }
+  for (const [stepName, points] of byStep) await appendMetrics(tx, to, points, stepName);
 }
 
 /** Starts a run of a pushed pipeline version (the latest unless `version` is given). */
@@ -148,8 +165,8 @@ export async function insertRun(ctx: EngineContext, plan: RunPlan): Promise<Crea
   });
   if (steps.every((s) => s.status === "succeeded")) throw conflict("every step would be reused: there is nothing to run");
   try {
-    await ctx.db.$transaction([
-      ctx.db.run.create({
+    await ctx.db.$transaction(async (tx) => {
+      await tx.run.create({
         data: {
           id: runId,
           projectId: plan.projectId,
@@ -163,9 +180,10 @@ export async function insertRun(ctx: EngineContext, plan: RunPlan): Promise<Crea
           ...(plan.idempotencyKey !== undefined ? { idempotencyKey: plan.idempotencyKey } : {}),
           ...(plan.origin ? { originRunId: plan.origin.runId, origin: plan.origin.kind } : {}),
         },
-      }),
-      ctx.db.step.createMany({ data: steps }),
-    ]);
+      });
+      await tx.step.createMany({ data: steps });
+      if (plan.origin && reused.size > 0) await copyStepMetrics(tx, plan.origin.runId, runId, [...reused.keys()]);
+    });
   } catch (err) {
     // Two requests with the same idempotency key raced: the other one's run stands.
     if (err instanceof Prisma.PrismaClientKnownRequestError && err.code === "P2002" && plan.idempotencyKey !== undefined) {

@@ -30,6 +30,8 @@ export interface RunLogBatch {
 }
 
 export interface LogOptions {
+  /** The pipeline step logging the batch, recorded with its metric points. */
+  stepName?: string;
   /** "reject" (MLflow's rule, the default) fails the batch when a param would change value; "ignore" keeps the first value and reports it. */
   conflictingParams?: "reject" | "ignore";
 }
@@ -112,7 +114,7 @@ export async function logToRun(db: PrismaClient, runId: string, batch: RunLogBat
       SELECT params, tags FROM "Run" WHERE id = ${runId}::uuid FOR NO KEY UPDATE`;
     if (!run[0]) throw notFound(`run ${runId}`);
     if (hasRunFields) Object.assign(result, await mergeParamsAndTags(tx, runId, run[0], batch, options));
-    if (points.size > 0) await appendMetrics(tx, runId, points);
+    if (points.size > 0) await appendMetrics(tx, runId, points, options.stepName ?? null);
     return result;
   });
 }
@@ -156,7 +158,8 @@ async function mergeParamsAndTags(
   return { ignoredParams };
 }
 
-async function appendMetrics(tx: Tx, runId: string, points: Map<string, MetricPointInput[]>): Promise<void> {
+/** Appends points (per key, in logging order) and folds them into the keys' summaries; the caller's transaction must cover both. */
+export async function appendMetrics(tx: Tx, runId: string, points: Map<string, MetricPointInput[]>, stepName: string | null): Promise<void> {
   const keys: string[] = [];
   const values: number[] = [];
   const steps: number[] = [];
@@ -170,8 +173,8 @@ async function appendMetrics(tx: Tx, runId: string, points: Map<string, MetricPo
     }
   }
   await tx.$executeRaw`
-    INSERT INTO "MetricPoint" ("runId", key, value, step, timestamp)
-    SELECT ${runId}::uuid, k, v, s, t FROM unnest(${keys}::text[], ${values.map(String)}::float8[], ${steps}::int8[], ${timestamps}::int8[]) AS u(k, v, s, t)`;
+    INSERT INTO "MetricPoint" ("runId", key, value, step, timestamp, "stepName")
+    SELECT ${runId}::uuid, k, v, s, t, ${stepName} FROM unnest(${keys}::text[], ${values.map(String)}::float8[], ${steps}::int8[], ${timestamps}::int8[]) AS u(k, v, s, t)`;
 
   // Placeholder rows first (count 0), so that every summary of the batch exists and can be
   // locked: concurrent batches for the same new key then queue on the row instead of racing

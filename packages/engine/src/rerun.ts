@@ -80,7 +80,8 @@ export interface RetryInput {
 
 /**
  * A new run that runs again only the failed, cancelled and skipped steps of a finished run;
- * its succeeded steps are reused (outputs copied, marked with the run that produced them).
+ * its succeeded steps are reused (outputs and the metrics they logged copied, marked with the
+ * run that produced them). It continues the origin: same params, logged ones included.
  * Succeeded steps are closed upstream (a step only succeeds after all its upstream steps
  * did), so every step that runs again finds its inputs among the reused ones.
  */
@@ -103,7 +104,7 @@ export async function retryFailedSteps(ctx: EngineContext, input: RetryInput): P
     pipelineId: origin.pipelineId,
     versionId: origin.pipelineVersionId,
     spec: origin.spec,
-    params: pipelineParamsOf(origin.spec, origin.params),
+    params: origin.params,
     experimentId: origin.experimentId,
     origin: { runId: origin.id, kind: "retry" },
     reused,

@@ -1,0 +1,2 @@
+-- AlterTable
+ALTER TABLE "MetricPoint" ADD COLUMN     "stepName" TEXT;
