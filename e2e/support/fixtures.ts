@@ -8,13 +8,24 @@ type Json = string | number | boolean | null | Json[] | { [key: string]: Json };
 
 export interface RunSummary {
   id: string;
-  pipeline: string;
+  name: string | null;
+  /** null for runs logged through the MLflow API. */
+  pipeline: string | null;
   status: "queued" | "running" | "succeeded" | "failed" | "cancelled";
   params: Record<string, Json>;
+  experiment: { id: number; name: string };
+  origin: { runId: string; kind: "rerun" | "retry" } | null;
 }
 
 export interface RunDetail extends RunSummary {
-  steps: { name: string; status: string }[];
+  steps: { name: string; status: string; reusedFromRunId: string | null }[];
+  metrics: { key: string; last: number | null; min: number | null; max: number | null; count: number }[];
+}
+
+export interface ExperimentSummary {
+  id: number;
+  name: string;
+  runCount: number;
 }
 
 const TERMINAL = new Set(["succeeded", "failed", "cancelled"]);
@@ -39,8 +50,21 @@ export class TrellisApi {
     return name;
   }
 
-  startRun(pipeline: string, params: Record<string, Json> = {}): Promise<RunDetail> {
-    return call<RunDetail>("POST", `/projects/${PROJECT}/runs`, { pipeline, params });
+  startRun(pipeline: string, params: Record<string, Json> = {}, extra: { name?: string; experiment?: string } = {}): Promise<RunDetail> {
+    return call<RunDetail>("POST", `/projects/${PROJECT}/runs`, { pipeline, params, ...extra });
+  }
+
+  /** The experiment of that name (a pipeline's runs start in the experiment named after it). */
+  async experimentByName(name: string): Promise<ExperimentSummary> {
+    const { items } = await call<{ items: ExperimentSummary[] }>("GET", `/projects/${PROJECT}/experiments`);
+    const found = items.find((e) => e.name === name);
+    if (!found) throw new Error(`no experiment named ${name}`);
+    return found;
+  }
+
+  /** Runs of an experiment (newest first), as the experiment page's table gets them. */
+  experimentRuns(id: number, query: Record<string, string> = {}): Promise<{ total: number; items: RunSummary[] }> {
+    return call("GET", `/projects/${PROJECT}/experiments/${id}/runs?${new URLSearchParams(query)}`);
   }
 
   getRun(id: string): Promise<RunDetail> {

@@ -85,10 +85,15 @@ describe("experiments and metrics", () => {
     ] as const) {
       runs.push(await startRun({ lr, epochs }));
     }
+    // First runs of an experiment started together all land in the one experiment.
+    const racing = await Promise.all(Array.from({ length: 4 }, () => api("POST", `/projects/${project}/runs`, { pipeline: "sweep", experiment: "ablation" })));
+    expect(racing.map((r) => r.status)).toEqual([201, 201, 201, 201]);
+    expect(new Set(racing.map((r) => r.body.experiment.id)).size).toBe(1);
+    for (const r of racing) await waitForRun(r.body.id);
     const other = await startRun({}, { experiment: "ablation", name: "baseline" });
     const list = await api("GET", `/projects/${project}/experiments`);
     expect(list.body.items.map((e: Json) => [e.name, e.runCount]).sort()).toEqual([
-      ["ablation", 1],
+      ["ablation", 5],
       ["sweep", 3],
     ]);
     experimentId = list.body.items.find((e: Json) => e.name === "sweep").id;
@@ -208,10 +213,10 @@ describe("experiments and metrics", () => {
     expect(compare.body.paramKeys).toEqual(["epochs", "gate", "lr"]);
     expect(compare.body.runs[1].steps.map((s: Json) => [s.name, s.status])).toEqual([
       ["prepare", "succeeded"],
-      ["report", "succeeded"],
       ["train", "succeeded"],
+      ["report", "succeeded"],
     ]);
-    expect(compare.body.runs[1].steps[2].command).toContain("trained on");
+    expect(compare.body.runs[1].steps[1].command).toContain("trained on");
 
     const history = await api("GET", `/projects/${project}/metrics/history?runs=${a},${b}&keys=curve&maxPoints=200&envelope=true`);
     expect(history.status).toBe(200);

@@ -1,7 +1,6 @@
-import type { PrismaClient } from "@trellis/db";
+import { Prisma, type PrismaClient } from "@trellis/db";
 import { TRACKING_LIMITS } from "@trellis/tracking";
 import { validationFailed } from "./errors.js";
-import type { Tx } from "./transitions.js";
 
 /** The experiment MLflow clients log to when they name none (MLflow's experiment "0"). */
 export const DEFAULT_EXPERIMENT = "Default";
@@ -14,12 +13,15 @@ export function checkExperimentName(name: string, path = "experiment"): void {
 }
 
 /** Returns the project's experiment of that name, creating it on first use. */
-export async function ensureExperiment(db: PrismaClient | Tx, projectId: string, name: string): Promise<{ id: number; name: string }> {
+export async function ensureExperiment(db: PrismaClient, projectId: string, name: string): Promise<{ id: number; name: string }> {
   checkExperimentName(name);
-  return db.experiment.upsert({
-    where: { projectId_name: { projectId, name } },
-    create: { projectId, name },
-    update: {},
-    select: { id: true, name: true },
-  });
+  const where = { projectId_name: { projectId, name } };
+  const select = { id: true, name: true };
+  try {
+    return await db.experiment.upsert({ where, create: { projectId, name }, update: {}, select });
+  } catch (err) {
+    // Concurrent first runs of a pipeline race to create its experiment; the loser reads the winner's.
+    if (err instanceof Prisma.PrismaClientKnownRequestError && err.code === "P2002") return db.experiment.findUniqueOrThrow({ where, select });
+    throw err;
+  }
 }

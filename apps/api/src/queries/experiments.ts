@@ -1,4 +1,5 @@
 import type { PrismaClient } from "@trellis/db";
+import { topologicalOrder } from "@trellis/spec";
 import { decodeSeries, downsampleSeries } from "@trellis/tracking";
 import { notFound, validationFailed } from "@trellis/engine";
 import { iso, isoOrNull } from "./iso.js";
@@ -67,6 +68,12 @@ export async function experimentColumns(db: PrismaClient, projectId: string, id:
   return { params: params.map((r) => r.key), metrics: metrics.map((r) => r.key), tags: tags.map((r) => r.key) };
 }
 
+/** Steps upstream first (ties by name), as the pipeline reads. */
+function inPipelineOrder<S extends { name: string; needs: string[] }>(steps: S[]): S[] {
+  const byName = new Map(steps.map((s) => [s.name, s]));
+  return topologicalOrder(Object.fromEntries(steps.map((s) => [s.name, { needs: s.needs.filter((n) => byName.has(n)) }]))).map((n) => byName.get(n)!);
+}
+
 /** Runs of a project by id, in the order asked; unknown ids are a 404 naming them. */
 export async function compareRuns(db: PrismaClient, projectId: string, runIds: string[]) {
   const rows = await db.run.findMany({
@@ -90,7 +97,7 @@ export async function compareRuns(db: PrismaClient, projectId: string, runIds: s
       experiment: { select: { id: true, name: true } },
       steps: {
         orderBy: { name: "asc" },
-        select: { name: true, status: true, attempt: true, exitCode: true, startedAt: true, finishedAt: true, outputs: true, resolved: true, reusedFromRunId: true },
+        select: { name: true, needs: true, status: true, attempt: true, exitCode: true, startedAt: true, finishedAt: true, outputs: true, resolved: true, reusedFromRunId: true },
       },
     },
   });
@@ -110,7 +117,7 @@ export async function compareRuns(db: PrismaClient, projectId: string, runIds: s
         metrics: metrics.get(id) ?? {},
       }),
       experiment: r.experiment,
-      steps: r.steps.map((s) => ({
+      steps: inPipelineOrder(r.steps).map((s) => ({
         name: s.name,
         status: s.status,
         attempt: s.attempt,

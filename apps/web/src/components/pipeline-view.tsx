@@ -6,8 +6,8 @@ import { useMemo, useState } from "react";
 import type { PipelineSpec, PipelineVersionSummary } from "@/lib/api-types";
 import { cn } from "@/lib/cn";
 import { formatValue } from "@/lib/format";
-import { usePipeline, usePipelineVersion } from "@/lib/queries";
-import { projectPath } from "@/lib/route-params";
+import { useExperiments, usePipeline, usePipelineVersion } from "@/lib/queries";
+import { experimentPath, projectPath } from "@/lib/route-params";
 import { PageContainer, PageHeader } from "./page-header";
 import { RunDag, type DagStep } from "./run-dag";
 import { StartRunDialog } from "./start-run-dialog";
@@ -30,6 +30,9 @@ export function PipelineView({ project, name }: { project: string; name: string 
   const [startOpen, setStartOpen] = useState(false);
 
   const detail = usePipeline(project, name);
+  // Runs start in the experiment named after their pipeline unless they name another.
+  const experiments = useExperiments(project);
+  const experiment = experiments.data?.items.find((e) => e.name === name) ?? null;
   const versions = detail.data?.versions ?? [];
   const requested = Number(searchParams.get("version"));
   const latest = versions[0]?.version ?? detail.data?.pipeline.latestVersion ?? null;
@@ -102,6 +105,14 @@ export function PipelineView({ project, name }: { project: string; name: string 
               <Link href={`${projectPath(project, "runs")}?pipeline=${encodeURIComponent(name)}`} className="text-indigo-600 hover:underline">
                 All runs
               </Link>
+              {experiment ? (
+                <>
+                  <span aria-hidden="true">·</span>
+                  <Link href={experimentPath(project, experiment.id)} className="text-indigo-600 hover:underline">
+                    Compare in experiment {experiment.name}
+                  </Link>
+                </>
+              ) : null}
             </div>
           ) : null
         }

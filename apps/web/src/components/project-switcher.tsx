@@ -8,7 +8,7 @@ import { useProjects } from "@/lib/queries";
 import { CheckIcon, ChevronDownIcon } from "./ui/icons";
 import { Spinner } from "./ui/feedback";
 
-export function ProjectSwitcher({ project, section }: { project: string; section: "pipelines" | "runs" }) {
+export function ProjectSwitcher({ project, section }: { project: string; section: "pipelines" | "runs" | "experiments" }) {
   const router = useRouter();
   const { data, isPending, error } = useProjects();
   const [open, setOpen] = useState(false);

@@ -37,6 +37,8 @@ export interface DagStep {
   finishedAt?: string | null;
   /** Secondary line for definition previews (e.g. the command). */
   subtitle?: string;
+  /** The step was not run again: its outputs come from this run (retry of failed steps). */
+  reusedFrom?: string | null;
 }
 
 type StepNodeData = { step: DagStep; selected: boolean };
@@ -65,7 +67,14 @@ function StepNodeView({ data }: NodeProps<StepNode>) {
             <span className="font-medium" style={{ color: step.status === "skipped" ? undefined : style.color }}>
               {style.label}
             </span>
-            {step.startedAt ? (
+            {step.reusedFrom ? (
+              <>
+                <span aria-hidden="true">·</span>
+                <span className="truncate text-indigo-600" title={`Not run again: outputs reused from run ${step.reusedFrom}`}>
+                  reused from {step.reusedFrom.slice(0, 8)}
+                </span>
+              </>
+            ) : step.startedAt ? (
               <>
                 <span aria-hidden="true">·</span>
                 <LiveDuration start={step.startedAt} end={step.finishedAt ?? null} className="tabular-nums" />
@@ -108,6 +117,7 @@ function StepNodeView({ data }: NodeProps<StepNode>) {
           aria-label={`${step.name}${step.status ? `, ${step.status}` : ""}`}
           data-testid={`dag-node-${step.name}`}
           data-status={step.status}
+          data-reused-from={step.reusedFrom ?? undefined}
         >
           {content}
         </button>

@@ -6,15 +6,20 @@ import { useState } from "react";
 import type { RunDetail } from "@/lib/api-types";
 import { isActiveRunStatus } from "@/lib/api-types";
 import { cn } from "@/lib/cn";
-import { formatDateTime, formatValue, shortId } from "@/lib/format";
+import { formatDateTime, formatNumber, formatValue, shortId } from "@/lib/format";
 import { useCancelRun } from "@/lib/queries";
-import { projectPath } from "@/lib/route-params";
+import { experimentPath, projectPath, runPath } from "@/lib/route-params";
+import { RerunButton, RetryButton } from "./run-actions";
+import { RunNameEditor, RunNote, RunTags } from "./run-annotations";
 import { StatusBadge, StepCountsBar } from "./status-badge";
 import { LiveDuration } from "./time";
 import { Button } from "./ui/button";
 import { Dialog } from "./ui/dialog";
 import { CopyButton, ErrorMessage, Spinner } from "./ui/feedback";
-import { AlertIcon, StopIcon } from "./ui/icons";
+import { AlertIcon, PencilIcon, StopIcon } from "./ui/icons";
+
+/** Metric summaries shown in the header; the metrics tab has them all, with charts. */
+const METRIC_CHIPS = 8;
 
 function Meta({ label, children }: { label: string; children: ReactNode }) {
   return (
@@ -70,38 +75,92 @@ export function CancelRunButton({ project, run }: { project: string; run: RunDet
   );
 }
 
-export function RunHeader({ project, run }: { project: string; run: RunDetail }) {
+export function RunHeader({
+  project,
+  run,
+  onShowMetrics,
+}: {
+  project: string;
+  run: RunDetail;
+  /** Opens the metrics tab (the header only shows a summary). */
+  onShowMetrics?: () => void;
+}) {
   const params = Object.entries(run.params ?? {});
   const active = isActiveRunStatus(run.status);
+  const [renaming, setRenaming] = useState(false);
+  const isPipelineRun = run.pipeline !== null;
+  const title = run.name?.trim() ? run.name : (run.pipeline ?? `MLflow run ${shortId(run.id)}`);
+  const metrics = run.metrics ?? [];
   return (
     <div className="border-b border-slate-200 bg-white">
       <div className="mx-auto max-w-[1600px] px-4 pt-4 pb-4 sm:px-6">
         <div className="mb-1 text-sm text-slate-500">
-          <Link href={projectPath(project, "runs")} className="hover:text-slate-800">
-            Runs
+          <Link href={projectPath(project, "experiments")} className="hover:text-slate-800">
+            Experiments
           </Link>
           <span className="mx-1.5 text-slate-300">/</span>
+          {run.experiment ? (
+            <>
+              <Link href={experimentPath(project, run.experiment.id)} className="hover:text-slate-800" data-testid="run-experiment-link">
+                {run.experiment.name}
+              </Link>
+              <span className="mx-1.5 text-slate-300">/</span>
+            </>
+          ) : null}
           <span className="font-mono">{shortId(run.id)}</span>
         </div>
         <div className="flex flex-wrap items-start justify-between gap-3">
-          <div className="flex min-w-0 flex-wrap items-center gap-2.5">
-            <h1 className="text-xl font-semibold tracking-tight text-slate-900">
-              <Link href={projectPath(project, "pipelines", run.pipeline)} className="hover:text-indigo-600">
-                {run.pipeline}
-              </Link>
-            </h1>
-            <Link
-              href={`${projectPath(project, "pipelines", run.pipeline)}?version=${run.version}`}
-              className="rounded-md bg-slate-100 px-2 py-0.5 font-mono text-sm font-medium text-slate-600 hover:bg-slate-200"
-            >
-              v{run.version}
-            </Link>
-            <StatusBadge status={run.status} testId="run-status" />
+          {renaming ? (
+            <RunNameEditor project={project} run={run} onDone={() => setRenaming(false)} />
+          ) : (
+            <div className="flex min-w-0 flex-wrap items-center gap-2.5">
+              <h1 className="text-xl font-semibold tracking-tight break-all text-slate-900">
+                {run.name?.trim() || !run.pipeline ? (
+                  title
+                ) : (
+                  <Link href={projectPath(project, "pipelines", run.pipeline)} className="hover:text-indigo-600">
+                    {run.pipeline}
+                  </Link>
+                )}
+              </h1>
+              {run.pipeline ? (
+                <Link
+                  href={`${projectPath(project, "pipelines", run.pipeline)}${run.version !== null ? `?version=${run.version}` : ""}`}
+                  className="rounded-md bg-slate-100 px-2 py-0.5 font-mono text-sm font-medium text-slate-600 hover:bg-slate-200"
+                  title={`Pipeline ${run.pipeline}${run.version !== null ? `, version ${run.version}` : ""}`}
+                >
+                  {run.name?.trim() ? `${run.pipeline} ` : ""}
+                  {run.version !== null ? `v${run.version}` : ""}
+                </Link>
+              ) : (
+                <span
+                  className="rounded-md bg-sky-50 px-2 py-0.5 text-xs font-medium text-sky-700 ring-1 ring-sky-200 ring-inset"
+                  title="Logged through the MLflow-compatible API: no pipeline, no steps"
+                >
+                  MLflow
+                </span>
+              )}
+              <StatusBadge status={run.status} testId="run-status" />
+              <button
+                type="button"
+                onClick={() => setRenaming(true)}
+                className="rounded-md p-1 text-slate-400 hover:bg-slate-100 hover:text-slate-700"
+                aria-label={run.name ? "Rename run" : "Name this run"}
+                title={run.name ? "Rename" : "Name this run"}
+              >
+                <PencilIcon />
+              </button>
+            </div>
+          )}
+          <div className="flex shrink-0 flex-wrap items-center justify-end gap-2">
+            {/* Keyed by run: a new run's buttons get their own idempotency keys. */}
+            {isPipelineRun ? <RerunButton key={`rerun-${run.id}`} project={project} run={run} /> : null}
+            {isPipelineRun ? <RetryButton key={`retry-${run.id}`} project={project} run={run} /> : null}
+            {active ? <CancelRunButton project={project} run={run} /> : null}
           </div>
-          {active ? <CancelRunButton project={project} run={run} /> : null}
         </div>
 
-        <dl className="mt-3 flex flex-wrap gap-x-8 gap-y-3">
+        <dl className="mt-3 flex flex-wrap gap-x-7 gap-y-3">
           <Meta label="Run ID">
             <span className="inline-flex items-center gap-1">
               <span className="font-mono text-[13px]" title={run.id}>
@@ -110,15 +169,34 @@ export function RunHeader({ project, run }: { project: string; run: RunDetail })
               <CopyButton text={run.id} label="Copy run ID" iconOnly className="px-1" />
             </span>
           </Meta>
+          {run.experiment ? (
+            <Meta label="Experiment">
+              <Link href={experimentPath(project, run.experiment.id)} className="font-medium text-indigo-600 hover:underline">
+                {run.experiment.name}
+              </Link>
+            </Meta>
+          ) : null}
+          {run.origin ? (
+            <Meta label="Origin">
+              <span data-testid="run-origin">
+                {run.origin.kind === "rerun" ? "Rerun of " : "Retry of "}
+                <Link href={runPath(project, run.origin.runId)} className="font-mono text-[13px] font-medium text-indigo-600 hover:underline" title={run.origin.runId}>
+                  {shortId(run.origin.runId)}
+                </Link>
+              </span>
+            </Meta>
+          ) : null}
           <Meta label="Created">{formatDateTime(run.createdAt)}</Meta>
           <Meta label="Started">{formatDateTime(run.startedAt)}</Meta>
           <Meta label="Finished">{formatDateTime(run.finishedAt)}</Meta>
           <Meta label="Duration">
             <LiveDuration start={run.startedAt} end={run.finishedAt} />
           </Meta>
-          <Meta label="Steps">
-            <StepCountsBar counts={run.stepCounts ?? {}} className="h-5" />
-          </Meta>
+          {isPipelineRun ? (
+            <Meta label="Steps">
+              <StepCountsBar counts={run.stepCounts ?? {}} className="h-5" />
+            </Meta>
+          ) : null}
         </dl>
 
         {params.length > 0 ? (
@@ -136,6 +214,34 @@ export function RunHeader({ project, run }: { project: string; run: RunDetail })
             ))}
           </div>
         ) : null}
+
+        {metrics.length > 0 ? (
+          <div className="mt-2 flex flex-wrap items-center gap-1.5" data-testid="run-metrics-summary">
+            <span className="mr-1 text-[11px] font-medium tracking-wide text-slate-400 uppercase">Metrics</span>
+            {metrics.slice(0, METRIC_CHIPS).map((m) => (
+              <button
+                key={m.key}
+                type="button"
+                onClick={onShowMetrics}
+                className="max-w-[20rem] truncate rounded-md bg-emerald-50 px-2 py-0.5 font-mono text-xs text-emerald-900 ring-1 ring-emerald-200 ring-inset hover:bg-emerald-100"
+                title={`${m.key}: last ${formatNumber(m.last)} (step ${m.step}) · min ${formatNumber(m.min)} · max ${formatNumber(m.max)} · ${m.count} points`}
+              >
+                <span className="text-emerald-600">{m.key}=</span>
+                {formatNumber(m.last)}
+              </button>
+            ))}
+            {metrics.length > METRIC_CHIPS ? (
+              <button type="button" onClick={onShowMetrics} className="text-xs font-medium text-indigo-600 hover:underline">
+                +{metrics.length - METRIC_CHIPS} more
+              </button>
+            ) : null}
+          </div>
+        ) : null}
+
+        <div className="mt-2 flex flex-wrap items-start gap-x-8 gap-y-2">
+          <RunTags project={project} run={run} />
+          <RunNote project={project} run={run} />
+        </div>
 
         {run.error ? (
           <div

@@ -16,14 +16,16 @@ import { StatusBadge } from "./status-badge";
 import { StepPanel } from "./step-panel";
 import { LiveDuration } from "./time";
 import { ErrorState, Skeleton, Spinner } from "./ui/feedback";
-import { GraphIcon, ListIcon } from "./ui/icons";
+import { ChartIcon, GraphIcon, ListIcon } from "./ui/icons";
+import { RunMetrics } from "./run-metrics";
 
 export function RunView({ project, id }: { project: string; id: string }) {
   const router = useRouter();
   const pathname = usePathname();
   const searchParams = useSearchParams();
   const selectedName = searchParams.get("step");
-  const [view, setView] = useState<"graph" | "list">("graph");
+  // null: the default for the run (graph for pipeline runs; metrics for MLflow runs, which have no steps).
+  const [chosenView, setView] = useState<"graph" | "list" | "metrics" | null>(searchParams.get("tab") === "metrics" ? "metrics" : null);
   const run = useRun(project, id);
 
   // The selected step lives in the URL (?step=NAME) so a step view can be shared as a link.
@@ -46,6 +48,7 @@ export function RunView({ project, id }: { project: string; id: string }) {
         maxAttempts: s.maxAttempts,
         startedAt: s.startedAt,
         finishedAt: s.finishedAt ?? (isActiveRunStatus(data!.status) ? null : (data!.finishedAt ?? s.startedAt)),
+        reusedFrom: s.reusedFromRunId ?? null,
       })),
     [data],
   );
@@ -71,10 +74,21 @@ export function RunView({ project, id }: { project: string; id: string }) {
   }
 
   const selected = selectedName ? (data.steps.find((s) => s.name === selectedName) ?? null) : null;
+  const hasSteps = data.steps.length > 0 || data.pipeline !== null;
+  const view = chosenView ?? (hasSteps ? "graph" : "metrics");
+  const tabs = [
+    ...(hasSteps
+      ? ([
+          ["graph", "Graph", GraphIcon],
+          ["list", "List", ListIcon],
+        ] as const)
+      : []),
+    ["metrics", `Metrics${data.metrics?.length ? ` (${data.metrics.length})` : ""}`, ChartIcon] as const,
+  ];
 
   return (
     <div className="flex flex-col lg:h-[calc(100dvh-3.5rem)]">
-      <RunHeader project={project} run={data} />
+      <RunHeader project={project} run={data} onShowMetrics={() => setView("metrics")} />
       {run.error ? (
         <div className="border-b border-amber-200 bg-amber-50 px-6 py-1.5 text-xs text-amber-800" role="status">
           Live updates paused: {run.error.message} Retrying…
@@ -84,13 +98,8 @@ export function RunView({ project, id }: { project: string; id: string }) {
       <div className="relative flex min-h-0 flex-1">
         <div className="flex min-w-0 flex-1 flex-col">
           <div className="flex items-center justify-between gap-2 border-b border-slate-200 bg-white/70 px-4 py-1.5 sm:px-6">
-            <div className="flex rounded-lg bg-slate-100 p-0.5" role="tablist" aria-label="Steps view">
-              {(
-                [
-                  ["graph", "Graph", GraphIcon],
-                  ["list", "List", ListIcon],
-                ] as const
-              ).map(([key, label, Icon]) => (
+            <div className="flex rounded-lg bg-slate-100 p-0.5" role="tablist" aria-label="Run view">
+              {tabs.map(([key, label, Icon]) => (
                 <button
                   key={key}
                   type="button"
@@ -108,12 +117,14 @@ export function RunView({ project, id }: { project: string; id: string }) {
             </div>
             <div className="flex items-center gap-2 text-xs text-slate-500">
               {run.isFetching ? <Spinner className="size-3 text-slate-300" /> : null}
-              <span>{data.steps.length} steps</span>
+              {hasSteps ? <span>{data.steps.length} steps</span> : <span>Logged through the MLflow API: no steps</span>}
               {isActiveRunStatus(data.status) ? <span className="text-blue-600">· updating live</span> : null}
             </div>
           </div>
-          <div className="relative h-[60dvh] min-h-0 bg-slate-50 lg:h-auto lg:flex-1">
-            {data.steps.length === 0 ? (
+          <div className={cn("relative min-h-0 bg-slate-50 lg:h-auto lg:flex-1", view === "metrics" ? "overflow-y-auto" : "h-[60dvh]")}>
+            {view === "metrics" ? (
+              <RunMetrics project={project} run={data} />
+            ) : data.steps.length === 0 ? (
               <div className="flex h-full items-center justify-center text-sm text-slate-500">This run has no steps.</div>
             ) : view === "graph" ? (
               <RunDag steps={dagSteps} selected={selected?.name ?? null} onSelect={setStep} />

@@ -4,8 +4,8 @@ import Link from "next/link";
 import { useRouter } from "next/navigation";
 import type { RunSummary } from "@/lib/api-types";
 import { cn } from "@/lib/cn";
-import { formatValue, paramsSummary, shortId } from "@/lib/format";
-import { projectPath } from "@/lib/route-params";
+import { formatValue, paramsSummary, runLabel, shortId } from "@/lib/format";
+import { experimentPath, projectPath } from "@/lib/route-params";
 import { StatusBadge, StepCountsBar } from "./status-badge";
 import { LiveDuration, RelativeTime } from "./time";
 
@@ -70,21 +70,45 @@ export function RunsTable({
                 <td className="px-4 py-2.5">
                   <StatusBadge status={run.status} size="sm" />
                 </td>
-                <td className="px-4 py-2.5">
-                  <Link href={href} className="font-mono text-[13px] font-medium text-indigo-600 hover:underline" title={run.id}>
-                    {shortId(run.id)}
+                <td className="max-w-[14rem] px-4 py-2.5">
+                  <Link
+                    href={href}
+                    className={cn("block truncate font-medium text-indigo-600 hover:underline", !run.name && "font-mono text-[13px]")}
+                    title={run.name ? `${run.name} (${run.id})` : run.id}
+                  >
+                    {runLabel(run)}
                   </Link>
+                  {run.name ? <span className="block font-mono text-[11px] text-slate-400">{shortId(run.id)}</span> : null}
                 </td>
                 <td className="max-w-[16rem] px-4 py-2.5">
-                  <div className="flex items-center gap-1.5">
-                    <Link
-                      href={projectPath(project, "pipelines", run.pipeline)}
-                      className="truncate font-medium text-slate-800 hover:text-indigo-600"
+                  {run.pipeline ? (
+                    <div className="flex items-center gap-1.5">
+                      <Link
+                        href={projectPath(project, "pipelines", run.pipeline)}
+                        className="truncate font-medium text-slate-800 hover:text-indigo-600"
+                      >
+                        {run.pipeline}
+                      </Link>
+                      {run.version !== null ? <span className="shrink-0 font-mono text-xs text-slate-400">v{run.version}</span> : null}
+                    </div>
+                  ) : (
+                    <span
+                      className="rounded bg-sky-50 px-1.5 py-px text-[11px] font-medium text-sky-700 ring-1 ring-sky-200 ring-inset"
+                      title="Logged through the MLflow-compatible API: no pipeline, no steps"
                     >
-                      {run.pipeline}
+                      MLflow
+                    </span>
+                  )}
+                  {/* The experiment, when it isn't simply the pipeline's own (the default). */}
+                  {run.experiment && run.experiment.name !== run.pipeline ? (
+                    <Link
+                      href={experimentPath(project, run.experiment.id)}
+                      className="mt-0.5 block truncate text-[11px] text-slate-500 hover:text-indigo-600"
+                      title={`Experiment ${run.experiment.name}`}
+                    >
+                      in {run.experiment.name}
                     </Link>
-                    <span className="shrink-0 font-mono text-xs text-slate-400">v{run.version}</span>
-                  </div>
+                  ) : null}
                 </td>
                 <td className="px-4 py-2.5 whitespace-nowrap text-slate-600">
                   {run.startedAt ? (

@@ -6,6 +6,7 @@ import { useId, useMemo, useRef, useState } from "react";
 import { ApiError } from "@/lib/api";
 import type { ApiIssue, JsonValue, ParamSpec } from "@/lib/api-types";
 import { cn } from "@/lib/cn";
+import { newIdempotencyKey } from "@/lib/idempotency";
 import {
   buildFields,
   encodeEnumValue,
@@ -13,10 +14,11 @@ import {
   parseField,
   splitIssues,
   validateParams,
+  valuesFromParams,
   type ParamField,
   type RawValue,
 } from "@/lib/param-form";
-import { useStartRun } from "@/lib/queries";
+import { useRerunRun, useStartRun } from "@/lib/queries";
 import { projectPath } from "@/lib/route-params";
 import { Button } from "./ui/button";
 import { AlertIcon, PlayIcon } from "./ui/icons";
@@ -147,8 +149,12 @@ function ParamInput({
 
 /**
  * Form generated from a pipeline version's param schema. Values start at the declared
- * defaults; validation runs client-side first, then server issues (`params.NAME`) are shown
- * next to the matching field and anything else at the top.
+ * defaults (or, for a rerun, at the origin run's values); validation runs client-side first,
+ * then server issues (`params.NAME`) are shown next to the matching field and anything else
+ * at the top.
+ *
+ * The form makes one idempotency key when it mounts (the dialog mounts it on open) and sends it
+ * with every submit: a double click, or a retry after a lost answer, starts one run.
  */
 export function StartRunForm({
   project,
@@ -158,6 +164,9 @@ export function StartRunForm({
   formId,
   onStarted,
   onCancel,
+  rerunOf,
+  initialParams,
+  initialName,
 }: {
   project: string;
   pipeline: string;
@@ -166,16 +175,28 @@ export function StartRunForm({
   formId: string;
   onStarted?: () => void;
   onCancel?: () => void;
+  /** Rerun this run (same pipeline version and experiment, linked to it) instead of starting a fresh run. */
+  rerunOf?: string;
+  /** Values to start from (only the params the pipeline declares are used). */
+  initialParams?: Record<string, JsonValue>;
+  initialName?: string;
 }) {
   const router = useRouter();
   const baseId = useId();
   const fields = useMemo(() => buildFields(params), [params]);
-  const [values, setValues] = useState<Record<string, RawValue>>(() => initialValues(fields));
+  const [values, setValues] = useState<Record<string, RawValue>>(() =>
+    initialParams ? valuesFromParams(fields, initialParams) : initialValues(fields),
+  );
+  const [runName, setRunName] = useState(initialName ?? "");
+  const [experiment, setExperiment] = useState("");
+  const [idempotencyKey] = useState(newIdempotencyKey);
   const [clientErrors, setClientErrors] = useState<Record<string, string>>({});
   const [serverFieldErrors, setServerFieldErrors] = useState<Record<string, string>>({});
   const [topError, setTopError] = useState<{ message: string; issues: ApiIssue[] } | null>(null);
   const formRef = useRef<HTMLFormElement>(null);
-  const start = useStartRun(project);
+  const startRun = useStartRun(project);
+  const rerun = useRerunRun(project, rerunOf ?? "");
+  const start = rerunOf ? rerun : startRun;
 
   const setValue = (name: string, v: RawValue) => {
     setValues((prev) => ({ ...prev, [name]: v }));
@@ -201,14 +222,13 @@ export function StartRunForm({
       formRef.current?.querySelector<HTMLElement>(`[name="${CSS.escape(firstInvalid.name)}"]`)?.focus();
       return;
     }
-    start.mutate(
-      { pipeline, version, params: body },
-      {
-        onSuccess: (run) => {
+    const name = runName.trim();
+    const callbacks = {
+        onSuccess: (run: { id: string }) => {
           onStarted?.();
           router.push(projectPath(project, "runs", run.id));
         },
-        onError: (err) => {
+        onError: (err: Error) => {
           if (err instanceof ApiError) {
             const { fieldErrors, general } = splitIssues(err.issues, fields.map((f) => f.name));
             setServerFieldErrors(fieldErrors);
@@ -217,8 +237,15 @@ export function StartRunForm({
             setTopError({ message: err instanceof Error ? err.message : String(err), issues: [] });
           }
         },
-      },
-    );
+    };
+    if (rerunOf) {
+      rerun.mutate({ params: body, idempotencyKey, ...(name ? { name } : {}) }, callbacks);
+    } else {
+      startRun.mutate(
+        { pipeline, version, params: body, idempotencyKey, ...(name ? { name } : {}), ...(experiment.trim() ? { experiment: experiment.trim() } : {}) },
+        callbacks,
+      );
+    }
   };
 
   return (
@@ -319,13 +346,53 @@ export function StartRunForm({
         })
       )}
 
-      <SubmitRow pending={start.isPending} formId={formId} onCancel={onCancel} />
+      <div className="space-y-4 border-t border-slate-100 pt-5">
+        <h3 className="text-xs font-semibold tracking-wide text-slate-500 uppercase">Run</h3>
+        <div>
+          <label htmlFor={`${baseId}-run-name`} className="mb-1.5 flex items-center gap-2 text-sm font-medium text-slate-800">
+            Name <span className="text-xs font-normal text-slate-400">optional</span>
+          </label>
+          <input
+            id={`${baseId}-run-name`}
+            type="text"
+            value={runName}
+            maxLength={250}
+            autoComplete="off"
+            onChange={(e) => setRunName(e.target.value)}
+            placeholder="e.g. lr sweep, larger batch"
+            className={inputClass(false)}
+          />
+        </div>
+        {rerunOf ? null : (
+          <div>
+            <label htmlFor={`${baseId}-experiment`} className="mb-1.5 flex items-center gap-2 text-sm font-medium text-slate-800">
+              Experiment <span className="text-xs font-normal text-slate-400">optional</span>
+            </label>
+            <input
+              id={`${baseId}-experiment`}
+              type="text"
+              value={experiment}
+              maxLength={500}
+              autoComplete="off"
+              onChange={(e) => setExperiment(e.target.value)}
+              placeholder={pipeline}
+              aria-describedby={`${baseId}-experiment-desc`}
+              className={inputClass(false)}
+            />
+            <p id={`${baseId}-experiment-desc`} className="mt-1 text-xs text-slate-500">
+              Runs are grouped for comparison by experiment. Empty: the pipeline&apos;s own experiment, <span className="font-mono">{pipeline}</span>.
+            </p>
+          </div>
+        )}
+      </div>
+
+      <SubmitRow pending={start.isPending} formId={formId} onCancel={onCancel} label={rerunOf ? "Start rerun" : "Start run"} />
     </form>
   );
 }
 
 /** Sticky footer inside the scrolling drawer body, so the submit button is always reachable. */
-function SubmitRow({ pending, formId, onCancel }: { pending: boolean; formId: string; onCancel?: () => void }) {
+function SubmitRow({ pending, formId, onCancel, label }: { pending: boolean; formId: string; onCancel?: () => void; label: string }) {
   return (
     <div className="sticky bottom-0 -mx-5 mt-auto flex items-center justify-end gap-2 border-t border-slate-200 bg-white/95 px-5 py-3 backdrop-blur">
       {onCancel ? (
@@ -335,7 +402,7 @@ function SubmitRow({ pending, formId, onCancel }: { pending: boolean; formId: st
       ) : null}
       <Button variant="primary" type="submit" form={formId} disabled={pending}>
         {pending ? <Spinner className="size-3.5" /> : <PlayIcon />}
-        {pending ? "Starting…" : "Start run"}
+        {pending ? "Starting…" : label}
       </Button>
     </div>
   );

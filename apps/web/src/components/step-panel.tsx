@@ -1,17 +1,19 @@
 "use client";
 
+import Link from "next/link";
 import type { ReactNode } from "react";
 import { useState } from "react";
 import type { JsonValue, RunDetail, Step } from "@/lib/api-types";
 import { isActiveRunStatus, isActiveStepStatus } from "@/lib/api-types";
 import { cn } from "@/lib/cn";
-import { formatDateTime, formatDateTimeShort } from "@/lib/format";
+import { formatDateTime, formatDateTimeShort, shortId } from "@/lib/format";
+import { runPath } from "@/lib/route-params";
 import { explainFailure } from "@/lib/status";
 import { LogView } from "./log-view";
 import { StatusBadge } from "./status-badge";
 import { LiveDuration } from "./time";
 import { CopyButton } from "./ui/feedback";
-import { AlertIcon, XIcon } from "./ui/icons";
+import { AlertIcon, RerunIcon, XIcon } from "./ui/icons";
 
 function Section({ title, children, actions }: { title: string; children: ReactNode; actions?: ReactNode }) {
   return (
@@ -104,9 +106,13 @@ export function StepPanel({
       <div className="min-h-0 flex-1 overflow-y-auto">
         <dl className="grid grid-cols-2 gap-x-4 gap-y-3 px-5 py-4 sm:grid-cols-3">
           <Field label="Attempt">
-            <span className="tabular-nums">
-              {step.attempt}/{step.maxAttempts}
-            </span>
+            {step.reusedFromRunId ? (
+              <span className="text-indigo-700">reused</span>
+            ) : (
+              <span className="tabular-nums">
+                {step.attempt}/{step.maxAttempts}
+              </span>
+            )}
           </Field>
           <Field label="Duration">
             <LiveDuration start={step.startedAt} end={stepEnd(step, run)} />
@@ -134,6 +140,23 @@ export function StepPanel({
             </div>
           ) : null}
         </dl>
+
+        {step.reusedFromRunId ? (
+          <div className="mx-5 mb-4 flex gap-2 rounded-lg border border-indigo-200 bg-indigo-50/70 px-3.5 py-2.5 text-sm text-indigo-900" data-testid="reused-step">
+            <RerunIcon className="mt-0.5 shrink-0 text-indigo-500" />
+            <p>
+              Reused from run{" "}
+              <Link
+                href={`${runPath(project, step.reusedFromRunId)}?step=${encodeURIComponent(step.name)}`}
+                className="font-mono font-medium text-indigo-700 underline-offset-2 hover:underline"
+                title={step.reusedFromRunId}
+              >
+                {shortId(step.reusedFromRunId)}
+              </Link>
+              : this step succeeded there and was not run again. Its outputs come from that run.
+            </p>
+          </div>
+        ) : null}
 
         {step.status === "skipped" ? (
           <p className="mx-5 mb-4 rounded-lg border border-dashed border-slate-300 bg-slate-50 px-3.5 py-2.5 text-sm text-slate-600">
@@ -202,7 +225,17 @@ export function StepPanel({
           }
         >
           {/* No attempt record yet (not started, or a retry still queued): nothing to read or tail. */}
-          {attempt < 1 || !attemptInfo ? (
+          {step.reusedFromRunId ? (
+            <p className="rounded-lg border border-dashed border-slate-300 px-4 py-6 text-center text-sm text-slate-500">
+              Not run in this run.{" "}
+              <Link
+                href={`${runPath(project, step.reusedFromRunId)}?step=${encodeURIComponent(step.name)}`}
+                className="font-medium text-indigo-600 hover:underline"
+              >
+                See its log in run {shortId(step.reusedFromRunId)}
+              </Link>
+            </p>
+          ) : attempt < 1 || !attemptInfo ? (
             <p className="rounded-lg border border-dashed border-slate-300 px-4 py-6 text-center text-sm text-slate-500">
               {!isActiveStepStatus(step.status)
                 ? "This attempt never ran, so it has no log."
@@ -241,6 +274,7 @@ export function StepPanel({
           )}
         </Section>
 
+        {step.reusedFromRunId ? null : (
         <Section title={`Attempts (${step.attempts.length})`}>
           {step.attempts.length === 0 ? (
             <p className="text-sm text-slate-400">No attempts yet.</p>
@@ -283,6 +317,7 @@ export function StepPanel({
             </ol>
           )}
         </Section>
+        )}
       </div>
     </aside>
   );

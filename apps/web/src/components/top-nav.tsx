@@ -5,7 +5,7 @@ import { useParams, usePathname } from "next/navigation";
 import { cn } from "@/lib/cn";
 import { decodeParam, projectPath } from "@/lib/route-params";
 import { ProjectSwitcher } from "./project-switcher";
-import { PipelineIcon, RunsIcon, TrellisLogo } from "./ui/icons";
+import { FlaskIcon, PipelineIcon, RunsIcon, TrellisLogo } from "./ui/icons";
 
 export const DEFAULT_PROJECT = "default";
 
@@ -13,10 +13,15 @@ export function TopNav() {
   const params = useParams<{ project?: string }>();
   const pathname = usePathname();
   const project = params.project ? decodeParam(params.project) : DEFAULT_PROJECT;
-  const section = pathname.includes("/pipelines") ? "pipelines" : "runs";
-  
+  const section = pathname.includes("/pipelines")
+    ? "pipelines"
+    : pathname.includes("/experiments") || pathname.includes("/compare")
+      ? "experiments"
+      : "runs";
+
   const links = [
     { href: projectPath(project, "pipelines"), label: "Pipelines", icon: PipelineIcon, active: section === "pipelines" },
+    { href: projectPath(project, "experiments"), label: "Experiments", icon: FlaskIcon, active: section === "experiments" },
     { href: projectPath(project, "runs"), label: "Runs", icon: RunsIcon, active: section === "runs" && pathname.includes("/runs") },
   ];
 

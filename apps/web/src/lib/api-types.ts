@@ -129,10 +129,29 @@ export interface PipelineVersionDetail {
 
 // ---------------------------------------------------------------- runs
 
+export type RunSource = "pipeline" | "mlflow";
+export type RunOriginKind = "rerun" | "retry";
+
+/** The run a run was started from: rerun (every step again) or retry (failed steps only). */
+export interface RunOrigin {
+  runId: string;
+  kind: RunOriginKind;
+}
+
+export interface ExperimentRef {
+  id: number;
+  name: string;
+}
+
 export interface RunSummary {
   id: string;
-  pipeline: string;
-  version: number;
+  name: string | null;
+  /** pipeline: run by Trellis workers; mlflow: logged through the MLflow-compatible API (no pipeline, no steps). */
+  source: RunSource;
+  pipeline: string | null;
+  version: number | null;
+  experiment: ExperimentRef;
+  origin: RunOrigin | null;
   status: RunStatus;
   params: Record<string, JsonValue>;
   createdAt: string;
@@ -175,11 +194,28 @@ export interface Step {
   error: string | null;
   failureKind: FailureKind | null;
   command: string | null;
+  /** Set when the step was not run again: its outputs come from that run (retry of failed steps). */
+  reusedFromRunId: string | null;
   attempts: StepAttempt[];
+}
+
+/** Summary of one metric's series. Values are null when NaN or infinite (JSON can't carry them). */
+export interface MetricSummary {
+  last: number | null;
+  min: number | null;
+  max: number | null;
+  /** Step of the latest value. */
+  step: number;
+  /** Milliseconds since the epoch. */
+  timestamp: number;
+  count: number;
 }
 
 export interface RunDetail extends RunSummary {
   failFast: boolean;
+  tags: Record<string, string>;
+  note: string;
+  metrics: (MetricSummary & { key: string })[];
   steps: Step[];
 }
 
@@ -187,11 +223,133 @@ export interface StartRunRequest {
   pipeline: string;
   version?: number;
   params?: Record<string, JsonValue>;
+  /** Experiment name (default: the pipeline's name); created on first use. */
+  experiment?: string;
+  name?: string;
+  /** A repeated request with the same key returns the first request's run (a double click starts one run). */
+  idempotencyKey?: string;
+}
+
+export interface RerunRequest {
+  /** Replaces the origin run's params; default: the same params. */
+  params?: Record<string, JsonValue>;
+  name?: string;
+  idempotencyKey?: string;
+}
+
+export interface RetryRequest {
+  idempotencyKey?: string;
+}
+
+export interface UpdateRunRequest {
+  name?: string | null;
+  note?: string;
+  /** Tags to set; null removes a tag. */
+  tags?: Record<string, string | null>;
 }
 
 export interface RunListFilters {
   status: RunStatus[];
   pipeline: string | null;
+}
+
+// ---------------------------------------------------------------- experiments
+
+export interface ExperimentSummary {
+  id: number;
+  name: string;
+  description: string;
+  createdAt: string;
+  runCount: number;
+  lastRunAt: string | null;
+}
+
+export interface Experiment {
+  id: number;
+  name: string;
+  description: string;
+  tags: Record<string, string>;
+  createdAt: string;
+  runCount: number;
+}
+
+export interface ExperimentColumns {
+  params: string[];
+  metrics: string[];
+  tags: string[];
+}
+
+/** A run as the experiment's runs table and the compare view see it. */
+export interface ExperimentRun {
+  id: string;
+  name: string | null;
+  experimentId: number;
+  source: RunSource;
+  status: RunStatus;
+  pipeline: string | null;
+  version: number | null;
+  params: Record<string, JsonValue>;
+  tags: Record<string, string>;
+  note: string;
+  createdAt: string;
+  startedAt: string | null;
+  finishedAt: string | null;
+  durationMs: number | null;
+  origin: RunOrigin | null;
+  metrics: Record<string, MetricSummary>;
+}
+
+export interface ExperimentRunsPage {
+  /** Every run matching the filter. */
+  total: number;
+  offset: number;
+  items: ExperimentRun[];
+}
+
+export interface ExperimentRunsQuery {
+  /** MLflow search syntax, e.g. `metrics.accuracy > 0.9 and params.lr = 0.01`. */
+  filter: string;
+  /** e.g. `metrics.accuracy DESC`; empty: newest first. */
+  orderBy: string | null;
+}
+
+export interface CompareStep {
+  name: string;
+  status: StepStatus;
+  attempt: number;
+  exitCode: number | null;
+  durationMs: number | null;
+  command: string | null;
+  outputs: Record<string, JsonValue>;
+  reusedFromRunId: string | null;
+}
+
+export interface CompareRun extends ExperimentRun {
+  experiment: ExperimentRef;
+  steps: CompareStep[];
+}
+
+export interface CompareResponse {
+  /** In the order asked for. */
+  runs: CompareRun[];
+  paramKeys: string[];
+  metricKeys: string[];
+}
+
+/** One downsampled metric history: each point is a step range with its latest value and the range's min/max. */
+export interface MetricSeries {
+  runId: string;
+  key: string;
+  /** Points logged in all (before downsampling). */
+  count: number;
+  steps: number[];
+  values: (number | null)[];
+  min: (number | null)[];
+  max: (number | null)[];
+}
+
+export interface MetricHistoryResponse {
+  series: MetricSeries[];
 }
 
 // ---------------------------------------------------------------- logs

@@ -1,7 +1,14 @@
 import type {
   ApiErrorBody,
   ApiIssue,
+  CompareResponse,
+  Experiment,
+  ExperimentColumns,
+  ExperimentRunsPage,
+  ExperimentRunsQuery,
+  ExperimentSummary,
   ListResponse,
+  MetricHistoryResponse,
   LogPage,
   PipelineDetailResponse,
   PipelineSummary,
@@ -10,7 +17,10 @@ import type {
   RunDetail,
   RunListFilters,
   RunListResponse,
+  RerunRequest,
+  RetryRequest,
   StartRunRequest,
+  UpdateRunRequest,
 } from "./api-types";
 
 /**
@@ -162,6 +172,50 @@ export const api = {
 
   startRun: (project: string, body: StartRunRequest) =>
     request<RunDetail>(`/projects/${enc(project)}/runs`, { method: "POST", body: JSON.stringify(body) }),
+
+  rerunRun: (project: string, id: string, body: RerunRequest) =>
+    request<RunDetail>(`/projects/${enc(project)}/runs/${enc(id)}/rerun`, { method: "POST", body: JSON.stringify(body) }),
+
+  retryRun: (project: string, id: string, body: RetryRequest) =>
+    request<RunDetail>(`/projects/${enc(project)}/runs/${enc(id)}/retry`, { method: "POST", body: JSON.stringify(body) }),
+
+  updateRun: (project: string, id: string, body: UpdateRunRequest) =>
+    request<RunDetail>(`/projects/${enc(project)}/runs/${enc(id)}`, { method: "PATCH", body: JSON.stringify(body) }),
+
+  listExperiments: (project: string, signal?: AbortSignal) =>
+    request<ListResponse<ExperimentSummary>>(`/projects/${enc(project)}/experiments`, { signal }),
+
+  getExperiment: (project: string, id: number, signal?: AbortSignal) =>
+    request<Experiment>(`/projects/${enc(project)}/experiments/${id}`, { signal }),
+
+  getExperimentColumns: (project: string, id: number, signal?: AbortSignal) =>
+    request<ExperimentColumns>(`/projects/${enc(project)}/experiments/${id}/columns`, { signal }),
+
+  searchExperimentRuns: (
+    project: string,
+    id: number,
+    q: ExperimentRunsQuery,
+    page: { offset: number; limit: number },
+    signal?: AbortSignal,
+  ) =>
+    request<ExperimentRunsPage>(
+      `/projects/${enc(project)}/experiments/${id}/runs${query({
+        filter: q.filter.trim() || null,
+        orderBy: q.orderBy,
+        offset: page.offset,
+        limit: page.limit,
+      })}`,
+      { signal },
+    ),
+
+  compareRuns: (project: string, runIds: string[], signal?: AbortSignal) =>
+    request<CompareResponse>(`/projects/${enc(project)}/compare${query({ runs: runIds.join(",") })}`, { signal }),
+
+  metricHistory: (project: string, runIds: string[], keys: string[], maxPoints: number, signal?: AbortSignal) =>
+    request<MetricHistoryResponse>(
+      `/projects/${enc(project)}/metrics/history${query({ runs: runIds.join(","), keys: keys.join(","), maxPoints })}`,
+      { signal },
+    ),
 
   cancelRun: (project: string, id: string) =>
     request<RunDetail>(`/projects/${enc(project)}/runs/${enc(id)}/cancel`, { method: "POST" }),

@@ -111,3 +111,21 @@ export function stripAnsi(text: string): string {
 export function pluralize(n: number, one: string, many = `${one}s`): string {
   return `${n.toLocaleString()} ${n === 1 ? one : many}`;
 }
+
+/**
+ * Metric values: up to 5 significant digits, exponent form for very large or very small
+ * magnitudes (0.93412, 1234.5, 1.2e-7). null (NaN/infinite on the wire) → "—".
+ */
+export function formatNumber(value: number | null | undefined): string {
+  if (value === null || value === undefined || !Number.isFinite(value)) return "—";
+  if (value === 0) return "0";
+  const abs = Math.abs(value);
+  if (abs >= 1e7 || abs < 1e-4) return value.toExponential(2).replace(/\.?0+e/, "e");
+  if (Number.isInteger(value)) return value.toLocaleString("en-US");
+  return String(Number(value.toPrecision(5)));
+}
+
+/** A run's display name: its name, else the short id. */
+export function runLabel(run: { id: string; name: string | null }): string {
+  return run.name?.trim() ? run.name : shortId(run.id);
+}

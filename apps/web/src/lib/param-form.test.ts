@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { buildFields, encodeEnumValue, initialValues, parseField, splitIssues, validateParams } from "./param-form";
+import { buildFields, encodeEnumValue, initialValues, parseField, splitIssues, validateParams, valuesFromParams } from "./param-form";
 
 const fields = buildFields({
   day: { type: "string", description: "partition" },
@@ -93,5 +93,26 @@ describe("splitIssues", () => {
     );
     expect(fieldErrors).toEqual({ day: "required parameter is missing", cfg: "bad nested value" });
     expect(general.map((i) => i.path)).toEqual(["params.unknown", "version"]);
+  });
+});
+
+describe("rerun form values", () => {
+  it("shows a run's values in each control", () => {
+    const rerunFields = buildFields({
+      lr: { type: "number", default: 0.01 },
+      epochs: { type: "integer" },
+      opt: { type: "string", enum: ["adam", "sgd"], default: "adam" },
+      aug: { type: "boolean", default: false },
+      cfg: { type: "json", default: {} },
+      day: { type: "string" },
+    });
+    expect(valuesFromParams(rerunFields, { lr: 0.1, epochs: 3, opt: "sgd", aug: true, cfg: { a: 1 }, logged: "x" })).toEqual({
+      lr: "0.1",
+      epochs: "3",
+      opt: '"sgd"',
+      aug: true,
+      cfg: '{\n  "a": 1\n}',
+      day: "",
+    });
   });
 });

@@ -127,3 +127,26 @@ export function splitIssues(
   }
   return { fieldErrors, general };
 }
+
+/** Control value showing an existing run's value of a param (the rerun form starts from them). */
+export function rawValueFor(field: ParamField, value: JsonValue | undefined): RawValue {
+  if (value === undefined) return initialValue(field);
+  switch (field.control) {
+    case "boolean":
+      return value === true || value === "true";
+    case "enum": {
+      // Match the option whose value is equal, also when the stored value is text ("0.1" vs 0.1).
+      const match = (field.spec.enum ?? []).find((opt) => opt === value || String(opt) === String(value));
+      return match === undefined ? "" : encodeEnumValue(match as JsonValue);
+    }
+    case "json":
+      return JSON.stringify(value, null, 2);
+    default:
+      return value === null ? "" : typeof value === "string" ? value : typeof value === "object" ? JSON.stringify(value) : String(value);
+  }
+}
+
+/** Initial form values from a run's params: the declared params only, defaults for the ones it lacks. */
+export function valuesFromParams(fields: ParamField[], params: Record<string, JsonValue>): Record<string, RawValue> {
+  return Object.fromEntries(fields.map((f) => [f.name, rawValueFor(f, Object.prototype.hasOwnProperty.call(params, f.name) ? params[f.name] : undefined)]));
+}

@@ -3,11 +3,23 @@
 import {
   keepPreviousData,
   useMutation,
+  useQueries,
   useQuery,
   useQueryClient,
+  type QueryClient,
 } from "@tanstack/react-query";
 import { api } from "./api";
-import type { RunDetail, RunListFilters, StartRunRequest } from "./api-types";
+import type {
+  ExperimentRunsPage,
+  ExperimentRunsQuery,
+  MetricSeries,
+  RerunRequest,
+  RetryRequest,
+  RunDetail,
+  RunListFilters,
+  StartRunRequest,
+  UpdateRunRequest,
+} from "./api-types";
 import { isActiveRunStatus } from "./api-types";
 import { queryKeys } from "./query-keys";
 
@@ -75,16 +87,154 @@ export function useRun(project: string, id: string) {
   });
 }
 
+/** A new run exists: seed its detail and refresh every list that may show it. */
+function onRunStarted(qc: QueryClient, project: string, run: RunDetail) {
+  qc.setQueryData(queryKeys.run(project, run.id), run);
+  void qc.invalidateQueries({ queryKey: queryKeys.runLists(project) });
+  // lastRun on the pipelines list changed.
+  void qc.invalidateQueries({ queryKey: queryKeys.pipelines(project) });
+  // Run counts of the experiments list, and the experiment's runs table.
+  void qc.invalidateQueries({ queryKey: queryKeys.experiments(project) });
+}
+
 export function useStartRun(project: string) {
   const qc = useQueryClient();
   return useMutation({
     mutationFn: (body: StartRunRequest) => api.startRun(project, body),
+    onSuccess: (run: RunDetail) => onRunStarted(qc, project, run),
+  });
+}
+
+/** New run of the same pipeline version in the same experiment, linked to its origin. */
+export function useRerunRun(project: string, id: string) {
+  const qc = useQueryClient();
+  return useMutation({
+    mutationFn: (body: RerunRequest) => api.rerunRun(project, id, body),
+    onSuccess: (run: RunDetail) => onRunStarted(qc, project, run),
+  });
+}
+
+/** New run that runs only the failed, cancelled and skipped steps again. */
+export function useRetryRun(project: string, id: string) {
+  const qc = useQueryClient();
+  return useMutation({
+    mutationFn: (body: RetryRequest) => api.retryRun(project, id, body),
+    onSuccess: (run: RunDetail) => onRunStarted(qc, project, run),
+  });
+}
+
+export function useUpdateRun(project: string, id: string) {
+  const qc = useQueryClient();
+  return useMutation({
+    mutationFn: (body: UpdateRunRequest) => api.updateRun(project, id, body),
     onSuccess: (run: RunDetail) => {
-      qc.setQueryData(queryKeys.run(project, run.id), run);
+      qc.setQueryData(queryKeys.run(project, id), run);
+      void qc.invalidateQueries({ queryKey: queryKeys.experiments(project) });
       void qc.invalidateQueries({ queryKey: queryKeys.runLists(project) });
-      // lastRun on the pipelines list changed.
-      void qc.invalidateQueries({ queryKey: queryKeys.pipelines(project) });
     },
+  });
+}
+
+// ---------------------------------------------------------------- experiments
+
+export function useExperiments(project: string) {
+  return useQuery({
+    queryKey: queryKeys.experimentList(project),
+    queryFn: ({ signal }) => api.listExperiments(project, signal),
+  });
+}
+
+export function useExperiment(project: string, id: number) {
+  return useQuery({
+    queryKey: queryKeys.experiment(project, id),
+    queryFn: ({ signal }) => api.getExperiment(project, id, signal),
+  });
+}
+
+/** `live`: some run of the experiment is still running, so new keys may appear; refresh now and then. */
+export function useExperimentColumns(project: string, id: number, live = false) {
+  return useQuery({
+    queryKey: queryKeys.experimentColumns(project, id),
+    queryFn: ({ signal }) => api.getExperimentColumns(project, id, signal),
+    refetchInterval: live ? 10_000 : false,
+  });
+}
+
+/** Rows per server page of the experiment's runs table; the table fetches the windows it shows. */
+export const EXPERIMENT_RUNS_WINDOW = 100;
+
+const hasActiveRun = (page: ExperimentRunsPage | undefined) => !!page?.items.some((r) => isActiveRunStatus(r.status));
+
+/**
+ * The first window (rows 0–99) of an experiment's run search. It carries `total`, and keeps
+ * showing the previous search's rows (as placeholder data) while a new filter or sort loads.
+ * A window with queued or running runs refreshes itself.
+ */
+export function useExperimentRunsFirstWindow(project: string, id: number, q: ExperimentRunsQuery) {
+  return useQuery({
+    queryKey: queryKeys.experimentRunWindow(project, id, q, 0, EXPERIMENT_RUNS_WINDOW),
+    queryFn: ({ signal }) => api.searchExperimentRuns(project, id, q, { offset: 0, limit: EXPERIMENT_RUNS_WINDOW }, signal),
+    placeholderData: keepPreviousData,
+    refetchInterval: (query) => (hasActiveRun(query.state.data) ? RUN_LIST_POLL_MS : false),
+  });
+}
+
+/**
+ * Further windows (offsets > 0) of the same search, fetched as they scroll into view. Enabled
+ * only once the first window has answered for this search, so an invalid filter fails once.
+ */
+export function useExperimentRunWindows(project: string, id: number, q: ExperimentRunsQuery, offsets: number[], enabled: boolean) {
+  return useQueries({
+    queries: offsets.map((offset) => ({
+      queryKey: queryKeys.experimentRunWindow(project, id, q, offset, EXPERIMENT_RUNS_WINDOW),
+      queryFn: ({ signal }: { signal: AbortSignal }) =>
+        api.searchExperimentRuns(project, id, q, { offset, limit: EXPERIMENT_RUNS_WINDOW }, signal),
+      enabled,
+      staleTime: 30_000,
+      refetchInterval: (query: { state: { data?: ExperimentRunsPage } }) =>
+        hasActiveRun(query.state.data) ? RUN_LIST_POLL_MS : false,
+    })),
+  });
+}
+
+const compareHasActiveRun = (runs: { status: RunDetail["status"] }[] | undefined) =>
+  !!runs?.some((r) => isActiveRunStatus(r.status));
+
+export function useCompare(project: string, runIds: string[]) {
+  return useQuery({
+    queryKey: queryKeys.compare(project, runIds),
+    queryFn: ({ signal }) => api.compareRuns(project, runIds, signal),
+    enabled: runIds.length > 0,
+    // Removing a run from the comparison keeps the table in place while the new answer loads.
+    placeholderData: keepPreviousData,
+    refetchInterval: (query) => (compareHasActiveRun(query.state.data?.runs) ? RUN_LIST_POLL_MS : false),
+  });
+}
+
+/**
+ * Downsampled histories, one query per metric key (toggling a chart does not refetch the
+ * others). `live` polls while some of the runs are still running.
+ */
+export function useMetricHistories(project: string, runIds: string[], keys: string[], maxPoints: number, live: boolean) {
+  return useQueries({
+    queries: keys.map((key) => ({
+      queryKey: queryKeys.metricHistory(project, runIds, key, maxPoints),
+      queryFn: ({ signal }: { signal: AbortSignal }) => api.metricHistory(project, runIds, [key], maxPoints, signal),
+      enabled: runIds.length > 0,
+      placeholderData: keepPreviousData,
+      refetchInterval: live ? RUN_LIST_POLL_MS : (false as const),
+    })),
+    combine: (results) =>
+      keys.map((key, i) => {
+        const r = results[i]!;
+        return {
+          key,
+          series: (r.data?.series ?? []) as MetricSeries[],
+          isPending: r.isPending,
+          error: r.error,
+          refetch: r.refetch,
+        };
+      }),
   });
 }
 
@@ -100,5 +250,27 @@ export function useCancelRun(project: string, id: string) {
       // 409 means it finished meanwhile: refresh so the header shows the real status.
       void qc.invalidateQueries({ queryKey: queryKeys.run(project, id) });
     },
+  });
+}
+
+/** The API takes up to 50 metric keys per history request. */
+const HISTORY_KEYS_PER_REQUEST = 50;
+
+/** Downsampled histories of every metric of one run (the run page's small charts), in few requests. */
+export function useRunMetricHistory(project: string, runId: string, keys: string[], maxPoints: number, live: boolean) {
+  const chunks: string[][] = [];
+  for (let i = 0; i < keys.length; i += HISTORY_KEYS_PER_REQUEST) chunks.push(keys.slice(i, i + HISTORY_KEYS_PER_REQUEST));
+  return useQueries({
+    queries: chunks.map((chunk) => ({
+      queryKey: queryKeys.metricHistory(project, [runId], chunk.join("\u0000"), maxPoints),
+      queryFn: ({ signal }: { signal: AbortSignal }) => api.metricHistory(project, [runId], chunk, maxPoints, signal),
+      placeholderData: keepPreviousData,
+      refetchInterval: live ? RUN_POLL_MS * 3 : (false as const),
+    })),
+    combine: (results) => ({
+      series: results.flatMap((r) => r.data?.series ?? []) as MetricSeries[],
+      isPending: results.some((r) => r.isPending),
+      error: results.find((r) => r.error)?.error ?? null,
+    }),
   });
 }

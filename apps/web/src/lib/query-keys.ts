@@ -1,4 +1,4 @@
-import type { RunListFilters } from "./api-types";
+import type { ExperimentRunsQuery, RunListFilters } from "./api-types";
 
 /**
  * The ONE React Query key factory. Keys are hierarchical so that invalidating a prefix
@@ -27,4 +27,18 @@ export const queryKeys = {
   run: (project: string, id: string) => [...queryKeys.runs(project), "detail", id] as const,
   stepLogs: (project: string, runId: string, step: string, attempt: number) =>
     [...queryKeys.run(project, runId), "logs", step, attempt] as const,
+
+  experiments: (project: string) => [...queryKeys.project(project), "experiments"] as const,
+  experimentList: (project: string) => [...queryKeys.experiments(project), "list"] as const,
+  experiment: (project: string, id: number) => [...queryKeys.experiments(project), "detail", id] as const,
+  experimentColumns: (project: string, id: number) => [...queryKeys.experiment(project, id), "columns"] as const,
+  /** Every window of every search of one experiment's runs (invalidate after a run starts). */
+  experimentRunSearches: (project: string, id: number) => [...queryKeys.experiment(project, id), "runs"] as const,
+  experimentRunWindow: (project: string, id: number, q: ExperimentRunsQuery, offset: number, limit: number) =>
+    [...queryKeys.experimentRunSearches(project, id), { filter: q.filter.trim(), orderBy: q.orderBy, offset, limit }] as const,
+
+  /** Comparisons and metric histories read runs of any experiment: grouped under runs for invalidation. */
+  compare: (project: string, runIds: string[]) => [...queryKeys.runs(project), "compare", runIds.join(",")] as const,
+  metricHistory: (project: string, runIds: string[], key: string, maxPoints: number) =>
+    [...queryKeys.runs(project), "metric-history", key, maxPoints, runIds.join(",")] as const,
 };

@@ -13,3 +13,16 @@ export function decodeParam(value: string): string {
 export function projectPath(project: string, ...rest: string[]): string {
   return ["/projects", project, ...rest].map((s, i) => (i === 0 ? s : encodeURIComponent(s))).join("/");
 }
+
+export function experimentPath(project: string, id: number): string {
+  return projectPath(project, "experiments", String(id));
+}
+
+/** The compare page of these runs (the selection is the URL, so the link can be shared). */
+export function comparePath(project: string, runIds: readonly string[]): string {
+  return `${projectPath(project, "compare")}?runs=${runIds.map(encodeURIComponent).join(",")}`;
+}
+
+export function runPath(project: string, id: string): string {
+  return projectPath(project, "runs", id);
+}

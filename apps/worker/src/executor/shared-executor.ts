@@ -96,7 +96,9 @@ export class SharedExecutor {
     this.launcher = null;
     if (!launcher || launcher.exitCode !== null) return;
     const exited = new Promise((r) => launcher.once("exit", r));
-    launcher.disconnect();
+    // Without a channel (the launcher is already going, e.g. a signal reached the whole
+    // process group), there is nothing to disconnect: it exits on its own.
+    if (launcher.connected) launcher.disconnect();
     await exited;
   }
 

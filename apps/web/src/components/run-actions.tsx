@@ -1,0 +1,124 @@
+"use client";
+
+import { useRouter } from "next/navigation";
+import { useId, useState } from "react";
+import type { RunDetail } from "@/lib/api-types";
+import { isActiveRunStatus } from "@/lib/api-types";
+import { runLabel } from "@/lib/format";
+import { newIdempotencyKey } from "@/lib/idempotency";
+import { usePipelineVersion, useRetryRun } from "@/lib/queries";
+import { runPath } from "@/lib/route-params";
+import { StartRunForm } from "./start-run-form";
+import { Button } from "./ui/button";
+import { Dialog } from "./ui/dialog";
+import { ErrorMessage, Skeleton, Spinner } from "./ui/feedback";
+import { RefreshIcon, RerunIcon } from "./ui/icons";
+
+const RETRYABLE_STEP_STATUSES = new Set(["failed", "cancelled", "skipped"]);
+
+/** Rerun: the start form pre-filled with this run's params (editable); starts a linked run in the same experiment. */
+export function RerunButton({ project, run }: { project: string; run: RunDetail }) {
+  const [open, setOpen] = useState(false);
+  if (!run.pipeline || run.version === null) return null;
+  return (
+    <>
+      <Button onClick={() => setOpen(true)} title="Start a new run of this pipeline version with these params (editable)">
+        <RerunIcon /> Rerun
+      </Button>
+      <Dialog
+        open={open}
+        onClose={() => setOpen(false)}
+        variant="drawer"
+        title={`Rerun ${runLabel(run)}`}
+        bodyClassName="px-5 pt-4"
+        description={
+          <>
+            A new run of <span className="font-mono">{run.pipeline}</span> v{run.version} in the experiment{" "}
+            <span className="font-medium text-slate-700">{run.experiment.name}</span>, linked to this one. Every step runs again.
+          </>
+        }
+      >
+        <RerunBody project={project} run={run} pipeline={run.pipeline} version={run.version} onClose={() => setOpen(false)} />
+      </Dialog>
+    </>
+  );
+}
+
+function RerunBody({ project, run, pipeline, version, onClose }: { project: string; run: RunDetail; pipeline: string; version: number; onClose: () => void }) {
+  const formId = useId();
+  const spec = usePipelineVersion(project, pipeline, version);
+  return (
+    <div className="flex min-h-full flex-col gap-5">
+      {spec.error ? <ErrorMessage error={spec.error} /> : null}
+      <div className="flex flex-1 flex-col">
+        <h3 className="mb-3 text-xs font-semibold tracking-wide text-slate-500 uppercase">Parameters</h3>
+        {spec.data ? (
+          <StartRunForm
+            project={project}
+            pipeline={pipeline}
+            version={version}
+            params={spec.data.spec.params}
+            formId={formId}
+            rerunOf={run.id}
+            initialParams={run.params}
+            onStarted={onClose}
+            onCancel={onClose}
+          />
+        ) : spec.isPending ? (
+          <div className="space-y-4" aria-busy="true">
+            {[0, 1, 2].map((i) => (
+              <div key={i}>
+                <Skeleton className="mb-2 h-3.5 w-28" />
+                <Skeleton className="h-9 w-full" />
+              </div>
+            ))}
+          </div>
+        ) : null}
+      </div>
+    </div>
+  );
+}
+
+/** Why retrying is not possible (null: it is). */
+export function retryBlocker(run: RunDetail): string | null {
+  if (!run.pipeline) return "Runs logged through the MLflow API have no steps to retry.";
+  if (isActiveRunStatus(run.status)) return "The run hasn't finished yet.";
+  if (!run.steps.some((s) => RETRYABLE_STEP_STATUSES.has(s.status))) return "No step failed, was cancelled or was skipped.";
+  return null;
+}
+
+/**
+ * Retry failed steps: a new run that runs only the failed, cancelled and skipped steps again and
+ * reuses the outputs of the succeeded ones. One idempotency key per button: a double click starts one run.
+ */
+export function RetryButton({ project, run }: { project: string; run: RunDetail }) {
+  const router = useRouter();
+  const retry = useRetryRun(project, run.id);
+  const [idempotencyKey] = useState(newIdempotencyKey);
+  const blocker = retryBlocker(run);
+  if (!run.pipeline) return null;
+  const count = run.steps.filter((s) => RETRYABLE_STEP_STATUSES.has(s.status)).length;
+  return (
+    <div className="relative">
+      <Button
+        onClick={() => {
+          if (retry.isPending) return;
+          retry.mutate({ idempotencyKey }, { onSuccess: (next) => router.push(runPath(project, next.id)) });
+        }}
+        disabled={blocker !== null || retry.isPending}
+        title={
+          blocker ??
+          `Start a new run that runs the ${count} failed, cancelled or skipped step${count === 1 ? "" : "s"} again and reuses the outputs of the steps that succeeded`
+        }
+      >
+        {retry.isPending ? <Spinner className="size-3.5" /> : <RefreshIcon />}
+        Retry failed steps
+      </Button>
+      {retry.error ? (
+        <div className="absolute top-full right-0 z-30 mt-1.5 w-80">
+          <ErrorMessage error={retry.error} className="shadow-lg" />
+        </div>
+      ) : null}
+    </div>
+  );
+}
