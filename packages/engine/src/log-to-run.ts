@@ -44,8 +44,6 @@ export interface LogResult {
 export const RUN_NAME_TAG = "mlflow.runName";
 export const NOTE_TAG = "mlflow.note.content";
 
-const MAX_SAFE_STEP = Number.MAX_SAFE_INTEGER;
-
 /** Param values are compared and returned as text, as MLflow does (0.01 and "0.01" are the same value). */
 export function paramText(value: unknown): string {
   return typeof value === "string" ? value : JSON.stringify(value);
@@ -62,12 +60,15 @@ function validateBatch(batch: RunLogBatch): { points: Map<string, MetricPointInp
   if (tags.length > TRACKING_LIMITS.batchTags) issues.push({ path: "tags", message: `at most ${TRACKING_LIMITS.batchTags} tags per batch, got ${tags.length}` });
   if (issues.length > 0) return { points, issues };
   const now = Date.now();
+  // A batch repeats a few keys many times: check each distinct key once.
+  const keyProblems = new Map<unknown, string | null>();
   metrics.forEach((m, i) => {
-    const keyProblem = checkTrackingKey("metric", m.key);
+    let keyProblem = keyProblems.get(m.key);
+    if (keyProblem === undefined) keyProblems.set(m.key, (keyProblem = checkTrackingKey("metric", m.key)));
     if (keyProblem) issues.push({ path: `metrics[${i}].key`, message: keyProblem });
     if (typeof m.value !== "number") issues.push({ path: `metrics[${i}].value`, message: "must be a number" });
     const step = m.step ?? 0;
-    if (!Number.isSafeInteger(step) || Math.abs(step) > MAX_SAFE_STEP) issues.push({ path: `metrics[${i}].step`, message: "must be an integer" });
+    if (!Number.isSafeInteger(step)) issues.push({ path: `metrics[${i}].step`, message: "must be an integer" });
     const timestamp = m.timestamp ?? now;
     if (!Number.isSafeInteger(timestamp)) issues.push({ path: `metrics[${i}].timestamp`, message: "must be an integer (milliseconds since the epoch)" });
     if (issues.length === 0) {
