@@ -4,7 +4,7 @@ import { cn } from "@/lib/cn";
 import { bestIndexes, type Direction } from "@/lib/compare";
 import { formatNumber } from "@/lib/format";
 import { ArrowDownIcon, ArrowUpIcon } from "../ui/icons";
-import { RUN_COLUMN, RunColumnHeader, Section, type ComparedRun } from "./shared";
+import { RUN_COLUMN, RunsTableHead, Section, type ComparedRun } from "./shared";
 
 export type SummaryField = "last" | "min" | "max";
 const FIELDS: SummaryField[] = ["last", "min", "max"];
@@ -64,23 +64,7 @@ export function MetricsTable({
       {metricKeys.length === 0 ? null : (
         <div className="max-h-[28rem] overflow-auto">
           <table className="w-max min-w-full border-separate border-spacing-0 text-left text-sm" data-testid="metrics-table">
-            <thead className="sticky top-0 z-10 bg-slate-50 text-xs text-slate-500">
-              <tr>
-                <th scope="col" className="sticky left-0 z-10 w-48 min-w-48 border-b border-slate-200 bg-slate-50 px-4 py-2 text-left font-medium">
-                  Metric
-                </th>
-                {items.map((item) => (
-                  <RunColumnHeader
-                    key={item.run.id}
-                    project={project}
-                    item={item}
-                    onRemove={onRemove}
-                    highlighted={highlighted === item.run.id}
-                    onHighlight={onHighlight}
-                  />
-                ))}
-              </tr>
-            </thead>
+            <RunsTableHead label="Metric" project={project} items={items} onRemove={onRemove} highlighted={highlighted} onHighlight={onHighlight} />
             <tbody>
               {metricKeys.map((key) => {
                 const direction = directionOf(key);

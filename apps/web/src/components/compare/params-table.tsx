@@ -4,7 +4,7 @@ import type { JsonValue } from "@/lib/api-types";
 import { cn } from "@/lib/cn";
 import { paramRows, valuesDiffer } from "@/lib/compare";
 import { formatValue } from "@/lib/format";
-import { RUN_COLUMN, RunColumnHeader, Section, Toggle, type ComparedRun } from "./shared";
+import { RUN_COLUMN, RunsTableHead, Section, Toggle, type ComparedRun } from "./shared";
 
 export function ParamsTable({
   project,
@@ -41,23 +41,7 @@ export function ParamsTable({
     >
       <div className="max-h-[28rem] overflow-auto">
         <table className="w-max min-w-full border-separate border-spacing-0 text-left text-sm" data-testid="params-table">
-          <thead className="sticky top-0 z-10 bg-slate-50 text-xs text-slate-500">
-            <tr>
-              <th scope="col" className="sticky left-0 z-10 w-48 min-w-48 border-b border-slate-200 bg-slate-50 px-4 py-2 text-left font-medium">
-                Param
-              </th>
-              {items.map((item) => (
-                <RunColumnHeader
-                  key={item.run.id}
-                  project={project}
-                  item={item}
-                  onRemove={onRemove}
-                  highlighted={highlighted === item.run.id}
-                  onHighlight={onHighlight}
-                />
-              ))}
-            </tr>
-          </thead>
+          <RunsTableHead label="Param" project={project} items={items} onRemove={onRemove} highlighted={highlighted} onHighlight={onHighlight} />
           <tbody>
             {rows.length === 0 ? (
               <tr>

@@ -53,6 +53,43 @@ export function Section({
   );
 }
 
+/** The sticky header row of the params, metrics and steps tables: a row label, then one column per run. */
+export function RunsTableHead({
+  label,
+  project,
+  items,
+  onRemove,
+  highlighted,
+  onHighlight,
+}: {
+  label: string;
+  project: string;
+  items: ComparedRun[];
+  onRemove?: (id: string) => void;
+  highlighted?: string | null;
+  onHighlight?: (id: string | null) => void;
+}) {
+  return (
+    <thead className="sticky top-0 z-10 bg-slate-50 text-xs text-slate-500">
+      <tr>
+        <th scope="col" className="sticky left-0 z-10 w-48 min-w-48 border-b border-slate-200 bg-slate-50 px-4 py-2 text-left font-medium">
+          {label}
+        </th>
+        {items.map((item) => (
+          <RunColumnHeader
+            key={item.run.id}
+            project={project}
+            item={item}
+            {...(onRemove ? { onRemove } : {})}
+            highlighted={highlighted === item.run.id}
+            {...(onHighlight ? { onHighlight } : {})}
+          />
+        ))}
+      </tr>
+    </thead>
+  );
+}
+
 /** Column header of a run: colour, name (link), status; × removes it from the comparison. */
 export function RunColumnHeader({
   project,

@@ -9,7 +9,7 @@ import { runPath } from "@/lib/route-params";
 import { statusStyle } from "@/lib/status";
 import { StatusDot } from "../status-badge";
 import { RerunIcon } from "../ui/icons";
-import { RUN_COLUMN, RunColumnHeader, Section, Toggle, type ComparedRun } from "./shared";
+import { RUN_COLUMN, RunsTableHead, Section, Toggle, type ComparedRun } from "./shared";
 
 /** Steps × runs: status and duration of each step, cells whose command or outputs differ from the first run's highlighted. */
 export function StepsGrid({
@@ -49,23 +49,7 @@ export function StepsGrid({
         <>
           <div className="max-h-[32rem] overflow-auto">
             <table className="w-max min-w-full border-separate border-spacing-0 text-left text-sm" data-testid="steps-grid">
-              <thead className="sticky top-0 z-10 bg-slate-50 text-xs text-slate-500">
-                <tr>
-                  <th scope="col" className="sticky left-0 z-10 w-48 min-w-48 border-b border-slate-200 bg-slate-50 px-4 py-2 text-left font-medium">
-                    Step
-                  </th>
-                  {items.map((item) => (
-                    <RunColumnHeader
-                      key={item.run.id}
-                      project={project}
-                      item={item}
-                      onRemove={onRemove}
-                      highlighted={highlighted === item.run.id}
-                      onHighlight={onHighlight}
-                    />
-                  ))}
-                </tr>
-              </thead>
+              <RunsTableHead label="Step" project={project} items={items} onRemove={onRemove} highlighted={highlighted} onHighlight={onHighlight} />
               <tbody>
                 {rows.length === 0 ? (
                   <tr>
