@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import type { CompareStep, JsonValue } from "./api-types";
-import { asNumber, bestIndexes, guessDirection, isNumericParam, missingRunIds, normalizeCommand, paramRows, parseRunIds, stepGrid, valuesDiffer, withoutRun } from "./compare";
+import { asNumber, defaultChartKeys, bestIndexes, guessDirection, isNumericParam, missingRunIds, normalizeRunText, paramRows, parseRunIds, stepGrid, valuesDiffer, withoutRun } from "./compare";
 
 describe("guessDirection", () => {
   it.each([
@@ -103,10 +103,10 @@ describe("stepGrid", () => {
   });
 });
 
-describe("normalizeCommand", () => {
+describe("normalizeRunText", () => {
   it("ignores the run's own paths and the attempt number", () => {
-    const a = normalizeCommand('echo 1 > "/data/runs/aaa/steps/prep/attempt-1/outputs/rows"', ["aaa"]);
-    const b = normalizeCommand('echo 1 > "/data/runs/bbb/steps/prep/attempt-2/outputs/rows"', ["bbb", null]);
+    const a = normalizeRunText('echo 1 > "/data/runs/aaa/steps/prep/attempt-1/outputs/rows"', ["aaa"]);
+    const b = normalizeRunText('echo 1 > "/data/runs/bbb/steps/prep/attempt-2/outputs/rows"', ["bbb", null]);
     expect(a).toBe(b);
     expect(stepGrid([
       { id: "aaa", steps: [step("p", { command: "cp x /runs/aaa/out" })] },
@@ -122,5 +122,23 @@ describe("selection helpers", () => {
     expect(parseRunIds([""])).toEqual([]);
     expect(withoutRun(["a", "b", "c"], "b")).toEqual(["a", "c"]);
     expect(missingRunIds("runs x1, x3 not found", ["x1", "x2", "x3"])).toEqual(["x1", "x3"]);
+  });
+});
+
+describe("defaultChartKeys", () => {
+  it("charts the longest histories first, then by name", () => {
+    const runs = [
+      { metrics: { test_acc: { count: 1 }, loss: { count: 20 }, acc: { count: 20 } } },
+      { metrics: { test_acc: { count: 1 }, val_loss: { count: 5 } } },
+    ];
+    expect(defaultChartKeys(runs, ["acc", "loss", "test_acc", "val_loss"], 3)).toEqual(["acc", "loss", "val_loss"]);
+  });
+});
+
+describe("stepGrid outputs", () => {
+  it("compares outputs without the run-specific parts of their paths", () => {
+    const step = (runId: string) => ({ name: "prep", status: "succeeded" as const, attempt: 1, exitCode: 0, durationMs: 1, command: null, reusedFromRunId: null, outputs: { rows: `/data/runs/${runId}/steps/prep/attempt-1/outputs/rows` } });
+    const grid = stepGrid([{ id: "aaa", steps: [step("aaa")] }, { id: "bbb", steps: [step("bbb")] }] as never);
+    expect(grid[0]!.cells[1]!.outputsDiffer).toBe(false);
   });
 });

@@ -157,12 +157,13 @@ export interface StepRow {
 }
 
 /**
- * A resolved command with what is specific to its run taken out: the run's own id (in its
- * workspace and output paths) and the attempt number, so two runs of the same step with the same
- * inputs compare equal. A reused step's command was resolved in the run it came from.
+ * A resolved command (or a step's outputs as JSON) with what is specific to its run taken out:
+ * the run's own id (in its workspace and output paths) and the attempt number, so two runs of
+ * the same step with the same inputs compare equal. A reused step's command and outputs come
+ * from the run it came from.
  */
-export function normalizeCommand(command: string, runIds: readonly (string | null | undefined)[]): string {
-  let out = command;
+export function normalizeRunText(text: string, runIds: readonly (string | null | undefined)[]): string {
+  let out = text;
   for (const id of runIds) if (id) out = out.split(id).join("<run>");
   return out.replace(/attempt-\d+/g, "attempt-N");
 }
@@ -182,11 +183,12 @@ export function stepGrid(runs: readonly Pick<CompareRun, "id" | "steps">[]): Ste
       }
   return names.map((name) => {
     const steps = runs.map((r) => r.steps.find((s) => s.name === name) ?? null);
-    const commands = steps.map((s, i) => (s?.command ? normalizeCommand(s.command, [runs[i]!.id, s.reusedFromRunId]) : null));
+    const commands = steps.map((s, i) => (s?.command ? normalizeRunText(s.command, [runs[i]!.id, s.reusedFromRunId]) : null));
+    const outputs = steps.map((s, i) => (s ? normalizeRunText(stableStringify(s.outputs as JsonValue), [runs[i]!.id, s.reusedFromRunId]) : null));
     const baseIndex = steps.findIndex((s) => s !== null);
     const base = baseIndex >= 0 ? steps[baseIndex]! : null;
     const baseCommand = baseIndex >= 0 ? commands[baseIndex] : null;
-    const baseOutputs = base ? stableStringify(base.outputs as JsonValue) : "";
+    const baseOutputs = baseIndex >= 0 ? outputs[baseIndex] : null;
     const cells: StepCell[] = steps.map((s, i) => {
       if (!s) {
         return { status: null, durationMs: null, attempt: 0, exitCode: null, reusedFromRunId: null, commandDiffers: false, outputsDiffer: false, statusDiffers: true };
@@ -200,12 +202,21 @@ export function stepGrid(runs: readonly Pick<CompareRun, "id" | "steps">[]): Ste
         exitCode: s.exitCode,
         reusedFromRunId: s.reusedFromRunId,
         commandDiffers: comparable && commands[i] !== baseCommand,
-        outputsDiffer: comparable && stableStringify(s.outputs as JsonValue) !== baseOutputs,
+        outputsDiffer: comparable && outputs[i] !== baseOutputs,
         statusDiffers: base !== null && s.status !== base.status,
       };
     });
     return { name, cells, differs: cells.some((c) => c.commandDiffers || c.outputsDiffer || c.statusDiffers) };
   });
+}
+
+/**
+ * The metrics charted first: those with the longest histories (per-epoch curves before
+ * single final values), then by name.
+ */
+export function defaultChartKeys(runs: readonly { metrics: Record<string, { count: number } | undefined> }[], metricKeys: readonly string[], n: number): string[] {
+  const points = (key: string) => Math.max(0, ...runs.map((r) => r.metrics[key]?.count ?? 0));
+  return [...metricKeys].sort((a, b) => points(b) - points(a) || a.localeCompare(b)).slice(0, n);
 }
 
 /** Removes one run from a selection, keeping the order of the rest. */

@@ -1,7 +1,7 @@
 "use client";
 
 import { useMemo, useState } from "react";
-import type { Direction } from "@/lib/compare";
+import { defaultChartKeys, type Direction } from "@/lib/compare";
 import { cn } from "@/lib/cn";
 import { useMetricHistories } from "@/lib/queries";
 import { LineChart, type LineSeries } from "../charts/line-chart";
@@ -29,9 +29,9 @@ export function MetricCharts({
   highlighted: string | null;
   onHighlight: (id: string | null) => void;
 }) {
-  // null: the default choice (the first few metrics), which follows the metrics as they appear.
+  // null: the default choice (the longest histories), which follows the metrics as they appear.
   const [chosen, setChosen] = useState<string[] | null>(null);
-  const keys = (chosen ?? metricKeys.slice(0, DEFAULT_CHARTS)).filter((k) => metricKeys.includes(k));
+  const keys = (chosen ?? defaultChartKeys(items.map((i) => i.run), metricKeys, DEFAULT_CHARTS)).filter((k) => metricKeys.includes(k));
   const [hidden, setHidden] = useState<Set<string>>(() => new Set());
 
   const ids = useMemo(() => items.map((i) => i.run.id), [items]);
