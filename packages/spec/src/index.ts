@@ -23,6 +23,6 @@ export {
   type TemplateReference,
   type TemplateScope,
 } from "./template.js";
-export { ARTIFACT_OUTPUT_TYPES, isScalarOutputType, parseScalarOutput, SCALAR_OUTPUT_TYPES } from "./outputs.js";
+export { ARTIFACT_OUTPUT_TYPES, isArtifactRef, isScalarOutputType, parseScalarOutput, SCALAR_OUTPUT_TYPES, type ArtifactRef } from "./outputs.js";
 export { retryDelayMs } from "./retry.js";
 export { renderStep, type RenderedStep } from "./render.js";

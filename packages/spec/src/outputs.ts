@@ -50,3 +50,23 @@ export function parseScalarOutput(type: OutputType, fileText: string): { ok: tru
       return { ok: false, message: `output type "${type}" is an artifact, not a scalar value` };
   }
 }
+
+/**
+ * How a recorded artifact output appears in a step's outputs (and so in the API and in cache
+ * entries): a reference to stored content, not a path. Workers materialize it to a local path
+ * for the steps that consume it.
+ */
+export interface ArtifactRef {
+  artifactId: string;
+  /** sha256 hex of the file, or of the directory's canonical manifest. */
+  digest: string;
+  type: OutputType;
+  kind: "file" | "directory";
+  size: number;
+}
+
+export function isArtifactRef(value: unknown): value is ArtifactRef {
+  if (typeof value !== "object" || value === null) return false;
+  const v = value as Record<string, unknown>;
+  return typeof v.artifactId === "string" && typeof v.digest === "string" && typeof v.kind === "string";
+}

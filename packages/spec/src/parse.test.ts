@@ -68,6 +68,8 @@ describe("parsePipelineSpec: the example spec", () => {
       outputs: { rows: { type: "dataset" }, count: { type: "number" } },
       retries: { limit: 0, backoff: "fixed", delayMs: 1000, maxDelayMs: 300_000 },
       timeoutMs: null,
+      cache: { enabled: true, maxAgeMs: null },
+      nondeterministic: false,
     });
     expect(spec.steps.train).toEqual({
       name: "train",
@@ -78,7 +80,27 @@ describe("parsePipelineSpec: the example spec", () => {
       outputs: {},
       retries: { limit: 2, backoff: "exponential", delayMs: 1000, maxDelayMs: 60_000 },
       timeoutMs: 600_000,
+      cache: { enabled: true, maxAgeMs: null },
+      nondeterministic: false,
     });
+  });
+
+  it("reads cache controls and the nondeterministic flag", () => {
+    const s = value(
+      parsePipelineSpec(
+        withSteps({
+          a: { run: "echo", cache: false },
+          b: { run: "echo", cache: { maxAge: "7d" } },
+          c: { run: "echo", nondeterministic: true, cache: { enabled: true } },
+        }),
+      ),
+    );
+    expect(s.steps.a!.cache).toEqual({ enabled: false, maxAgeMs: null });
+    expect(s.steps.b!.cache).toEqual({ enabled: true, maxAgeMs: 7 * 86_400_000 });
+    expect(s.steps.c!).toMatchObject({ nondeterministic: true, cache: { enabled: true, maxAgeMs: null } });
+    const bad = parsePipelineSpec(withSteps({ a: { run: "echo", cache: { maxAge: "soon", ttl: 1 }, nondeterministic: "yes" } }));
+    expect(bad.ok).toBe(false);
+    expect(bad.ok ? [] : bad.issues.map((i) => i.path)).toEqual(expect.arrayContaining(["steps.a.cache.maxAge", "steps.a.cache.ttl", "steps.a.nondeterministic"]));
   });
 
   it("is plain JSON (survives a round trip through the database)", () => {

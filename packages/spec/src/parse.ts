@@ -17,6 +17,8 @@ import {
   PIPELINE_NAME_RE,
   SPEC_KEYS,
   STEP_NAME_RE,
+  DEFAULT_CACHE_POLICY,
+  type CachePolicy,
   type Backoff,
   type OutputSpec,
   type OutputType,
@@ -348,7 +350,14 @@ function parseStep(
   const retries = parseRetries(raw.retries, [...path, "retries"], issues);
   const timeoutMs = present(raw, "timeout") ? (durationValue(raw.timeout, [...path, "timeout"], issues) ?? null) : null;
 
-  const step: StepSpec = { name, needs, env, outputs, retries, timeoutMs };
+  const cache = parseCache(raw.cache, [...path, "cache"], issues);
+  let nondeterministic = false;
+  if (present(raw, "nondeterministic")) {
+    if (typeof raw.nondeterministic === "boolean") nondeterministic = raw.nondeterministic;
+    else issues.add([...path, "nondeterministic"], `expected true or false, got ${typeName(raw.nondeterministic)}`);
+  }
+
+  const step: StepSpec = { name, needs, env, outputs, retries, timeoutMs, cache, nondeterministic };
   if (run !== undefined) step.run = run;
   if (script !== undefined) {
     step.script = script;
@@ -443,6 +452,23 @@ function retryLimit(value: unknown, path: PathSegment[], issues: IssueList): num
 }
 
 /** `retries: 2` is shorthand for `retries: { limit: 2 }` with the default backoff and delays. */
+function parseCache(raw: unknown, path: PathSegment[], issues: IssueList): CachePolicy {
+  const policy: CachePolicy = { ...DEFAULT_CACHE_POLICY };
+  if (raw === undefined || raw === null) return policy;
+  if (typeof raw === "boolean") return { ...policy, enabled: raw };
+  if (!isPlainObject(raw)) {
+    issues.add(path, `expected true, false or a mapping such as { maxAge: 7d }, got ${typeName(raw)}`);
+    return policy;
+  }
+  checkKeys(raw, "cache", path, issues);
+  if (present(raw, "enabled")) {
+    if (typeof raw.enabled === "boolean") policy.enabled = raw.enabled;
+    else issues.add([...path, "enabled"], `expected true or false, got ${typeName(raw.enabled)}`);
+  }
+  if (present(raw, "maxAge")) policy.maxAgeMs = durationValue(raw.maxAge, [...path, "maxAge"], issues) ?? null;
+  return policy;
+}
+
 function parseRetries(raw: unknown, path: PathSegment[], issues: IssueList): RetryPolicy {
   const policy: RetryPolicy = { ...DEFAULT_RETRY_POLICY };
   if (raw === undefined || raw === null) return policy;

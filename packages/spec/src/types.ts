@@ -62,7 +62,19 @@ export interface StepSpec {
   outputs: Record<string, OutputSpec>;
   retries: RetryPolicy;
   timeoutMs: number | null;
+  cache: CachePolicy;
+  /** Never cached (its results are neither reused nor recorded for reuse): it samples, reads the clock, … */
+  nondeterministic: boolean;
 }
+
+/** `cache: false`, `cache: { maxAge: 7d }` or `cache: { enabled: false }`; default: enabled, no age limit. */
+export interface CachePolicy {
+  enabled: boolean;
+  /** A cached result older than this is not reused; null: any age. */
+  maxAgeMs: number | null;
+}
+
+export const DEFAULT_CACHE_POLICY: CachePolicy = Object.freeze({ enabled: true, maxAgeMs: null });
 
 export interface PipelineSpec {
   name: string;
@@ -109,7 +121,8 @@ export const ENV_NAME_RE = /^[A-Za-z_][A-Za-z0-9_]*$/;
 export const SPEC_KEYS = {
   pipeline: ["name", "description", "failFast", "params", "steps"],
   param: ["type", "default", "description", "enum"],
-  step: ["run", "script", "shell", "needs", "env", "outputs", "retries", "timeout"],
+  step: ["run", "script", "shell", "needs", "env", "outputs", "retries", "timeout", "cache", "nondeterministic"],
+  cache: ["enabled", "maxAge"],
   output: ["type", "description"],
   retries: ["limit", "backoff", "delay", "maxDelay"],
 } as const satisfies Record<string, readonly string[]>;
