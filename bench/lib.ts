@@ -21,7 +21,8 @@ export async function benchEngine(concurrency: number) {
     db,
     async run(spec: object): Promise<string> {
       await pushPipeline(db, { projectId: project.id, spec });
-      return (await createRun(ctx, { projectId: project.id, pipeline: (spec as { name: string }).name })).runId;
+      // noCache: every trial must really execute its steps, not reuse the previous trial's results.
+      return (await createRun(ctx, { projectId: project.id, pipeline: (spec as { name: string }).name, noCache: true })).runId;
     },
     async waitForRun(runId: string): Promise<string> {
       for (;;) {

@@ -1,6 +1,7 @@
 import type { EngineContext } from "./context.js";
 import { applyEffects } from "./complete-step.js";
 import { emptyEffects, refreshRunStatus, type LockedRun } from "./transitions.js";
+import { QUEUED_STEP_COLUMNS, recordCacheEntries, settleQueuedSteps, type QueuedStep } from "./cache.js";
 
 export interface SucceededStep {
   stepId: string;
@@ -16,8 +17,9 @@ export interface SucceededStep {
  * The hot path of the state machine: records many successful attempts in one transaction
  * (group commit). Under load a worker's finished steps are written together, so the cost per
  * step falls with concurrency; at low load a batch is a single step and adds no latency.
- * Same rules as completeStep for a success: guarded on (running, attempt, worker), then
- * dependents whose upstream steps all succeeded are queued, and finished runs get their status.
+ * Same rules as completeStep for a success: guarded on (running, attempt, worker), then the
+ * results become cache entries, dependents whose upstream steps all succeeded are queued (or
+ * completed from the cache, see cache.ts), and finished runs get their status.
  * Runs are locked in id order, so concurrent batches cannot deadlock.
  * Returns the ids of the steps whose report was applied.
  */
@@ -26,10 +28,10 @@ export async function completeSucceededSteps(ctx: EngineContext, steps: Succeede
   const effects = emptyEffects();
   const applied = await ctx.db.$transaction(async (tx) => {
     const ids = steps.map((s) => s.stepId);
-    const runs = await tx.$queryRaw<LockedRun[]>`
-      SELECT r.id, r.status::text AS status, r."failFast", r."cancelRequestedAt" FROM "Run" r
+    const runs = await tx.$queryRaw<(LockedRun & { projectId: string })[]>`
+      SELECT r.id, r.status::text AS status, r."failFast", r."cancelRequestedAt", r."projectId" FROM "Run" r
       WHERE r.id IN (SELECT "runId" FROM "Step" WHERE id = ANY(${ids}::uuid[])) ORDER BY r.id FOR UPDATE`;
-    const done = await tx.$queryRaw<{ id: string; runId: string; name: string; dependents: string[] }[]>`
+    const done = await tx.$queryRaw<{ id: string; runId: string; name: string; dependents: string[]; cacheKey: string | null }[]>`
       UPDATE "Step" s SET status = 'succeeded', "exitCode" = v.exit_code, outputs = v.outputs::jsonb, error = NULL, "failureKind" = NULL,
         "finishedAt" = now(), resolved = CASE WHEN v.command IS NULL THEN s.resolved ELSE jsonb_build_object('command', v.command) END
       FROM unnest(${ids}::uuid[], ${steps.map((s) => s.attempt)}::int[], ${steps.map((s) => s.workerId)}::text[],
@@ -37,7 +39,7 @@ export async function completeSucceededSteps(ctx: EngineContext, steps: Succeede
                   ${steps.map((s) => s.command)}::text[])
         AS v(id, attempt, worker_id, exit_code, outputs, command)
       WHERE s.id = v.id AND s.status = 'running' AND s.attempt = v.attempt AND s."workerId" = v.worker_id
-      RETURNING s.id, s."runId", s.name, s.dependents`;
+      RETURNING s.id, s."runId", s.name, s.dependents, s."cacheKey"`;
     if (done.length === 0) return new Set<string>();
     const doneIds = done.map((d) => d.id);
     const attempts = new Map(steps.map((s) => [s.stepId, s.attempt]));
@@ -46,15 +48,22 @@ export async function completeSucceededSteps(ctx: EngineContext, steps: Succeede
       FROM unnest(${doneIds}::uuid[], ${doneIds.map((id) => attempts.get(id)!)}::int[]) AS v(id, attempt)
       WHERE a."stepId" = v.id AND a.attempt = v.attempt`;
 
+    const projectOf = new Map(runs.map((r) => [r.id, r.projectId]));
+    const outputsOf = new Map(steps.map((s) => [s.stepId, s.outputs]));
+    await recordCacheEntries(
+      tx,
+      done.map((d) => ({ runId: d.runId, projectId: projectOf.get(d.runId)!, name: d.name, cacheKey: d.cacheKey, outputs: outputsOf.get(d.id)! })),
+    );
+
     const edges = done.flatMap((d) => d.dependents.map((name) => [d.runId, name] as const));
     if (edges.length > 0) {
-      const queued = await tx.$queryRaw<{ id: string; runId: string; attempt: number }[]>`
+      const queued = await tx.$queryRaw<QueuedStep[]>`
         UPDATE "Step" c SET status = 'queued', attempt = 1, "queuedAt" = now(), "notBefore" = NULL
         FROM (SELECT DISTINCT * FROM unnest(${edges.map((e) => e[0])}::uuid[], ${edges.map((e) => e[1])}::text[])) AS d(run_id, name)
         WHERE c."runId" = d.run_id AND c.name = d.name AND c.status = 'pending'
           AND NOT EXISTS (SELECT 1 FROM "Step" u WHERE u."runId" = c."runId" AND u.name = ANY(c.needs) AND u.status <> 'succeeded')
-        RETURNING c.id, c."runId", c.attempt`;
-      effects.ready = queued.map((q) => ({ stepId: q.id, runId: q.runId, attempt: q.attempt }));
+        RETURNING ${QUEUED_STEP_COLUMNS}`;
+      effects.ready = await settleQueuedSteps(tx, queued);
     }
 
     // Runs that still have an active step keep their status; the others are finished now.

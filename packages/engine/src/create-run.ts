@@ -1,13 +1,14 @@
 import { randomUUID } from "node:crypto";
 import { Prisma } from "@trellis/db";
 import { validateRunParams, type PipelineSpec } from "@trellis/spec";
-import { TRACKING_LIMITS, type MetricPointInput } from "@trellis/tracking";
+import { TRACKING_LIMITS } from "@trellis/tracking";
 import type { EngineContext } from "./context.js";
 import { conflict, notFound, validationFailed } from "./errors.js";
 import { applyEffects } from "./complete-step.js";
 import { ensureExperiment } from "./experiments.js";
-import { appendMetrics } from "./log-to-run.js";
-import type { Tx } from "./transitions.js";
+import { copyStepMetrics } from "./log-to-run.js";
+import { refreshRunStatus, type Tx } from "./transitions.js";
+import { settleQueuedSteps } from "./cache.js";
 import type { ReadyStep } from "./queue.js";
 
 export interface CreateRunInput {
@@ -20,6 +21,8 @@ export interface CreateRunInput {
   name?: string;
   /** A second request with the same key returns the first request's run (double clicks, client retries). */
   idempotencyKey?: string;
+  /** Run every step even when a cached result exists. */
+  noCache?: boolean;
 }
 
 export interface CreatedRun {
@@ -53,6 +56,8 @@ export interface RunPlan {
   origin?: { runId: string; kind: "rerun" | "retry" };
   /** Steps carried over from the origin run; their metric points are copied too. */
   reused?: Map<string, ReusedStep>;
+  /** No step reuses a cached result (results are still recorded for later runs). */
+  noCache?: boolean;
 }
 
 export function checkIdempotencyKey(key: string | undefined): void {
@@ -71,20 +76,6 @@ export async function runByIdempotencyKey(ctx: EngineContext, projectId: string,
   if (key === undefined) return null;
   const run = await ctx.db.run.findUnique({ where: { projectId_idempotencyKey: { projectId, idempotencyKey: key } }, select: { id: true } });
   return run?.id ?? null;
-}
-
-/** Copies the metric points that `steps` logged in run `from` to run `to`, with their summaries. */
-async function copyStepMetrics(tx: Tx, from: string, to: string, steps: string[]): Promise<void> {
-  const rows = await tx.$queryRaw<{ stepName: string; key: string; value: number; step: number; timestamp: number }[]>`
-    SELECT "stepName", key, value, step::float8 AS step, timestamp::float8 AS timestamp FROM "MetricPoint"
-    WHERE "runId" = ${from}::uuid AND "stepName" = ANY(${steps}::text[]) ORDER BY id`;
-  const byStep = new Map<string, Map<string, MetricPointInput[]>>();
-  for (const { stepName, key, ...point } of rows) {
-    const byKey = byStep.get(stepName) ?? new Map<string, MetricPointInput[]>();
-    byKey.set(key, [...(byKey.get(key) ?? []), point]);
-    byStep.set(stepName, byKey);
-  }
-  for (const [stepName, points] of byStep) await appendMetrics(tx, to, points, stepName);
 }
 
 /** Starts a run of a pushed pipeline version (the latest unless `version` is given). */
@@ -123,6 +114,7 @@ export async function createRun(ctx: EngineContext, input: CreateRunInput): Prom
     experimentId: experiment.id,
     ...(input.name !== undefined ? { name: input.name } : {}),
     ...(input.idempotencyKey !== undefined ? { idempotencyKey: input.idempotencyKey } : {}),
+    ...(input.noCache ? { noCache: true } : {}),
   });
 }
 
@@ -164,8 +156,9 @@ export async function insertRun(ctx: EngineContext, plan: RunPlan): Promise<Crea
     return { ...base, status: ready ? ("queued" as const) : ("pending" as const), attempt: ready ? 1 : 0, queuedAt: ready ? now : null };
   });
   if (steps.every((s) => s.status === "succeeded")) throw conflict("every step would be reused: there is nothing to run");
+  let ready: ReadyStep[] = [];
   try {
-    await ctx.db.$transaction(async (tx) => {
+    ready = await ctx.db.$transaction(async (tx) => {
       await tx.run.create({
         data: {
           id: runId,
@@ -175,6 +168,7 @@ export async function insertRun(ctx: EngineContext, plan: RunPlan): Promise<Crea
           pipelineVersionId: plan.versionId,
           params: plan.params as Prisma.InputJsonObject,
           failFast: plan.spec.failFast,
+          noCache: plan.noCache ?? false,
           createdAt: now,
           ...(plan.name !== undefined ? { name: plan.name } : {}),
           ...(plan.idempotencyKey !== undefined ? { idempotencyKey: plan.idempotencyKey } : {}),
@@ -183,6 +177,14 @@ export async function insertRun(ctx: EngineContext, plan: RunPlan): Promise<Crea
       });
       await tx.step.createMany({ data: steps });
       if (plan.origin && reused.size > 0) await copyStepMetrics(tx, plan.origin.runId, runId, [...reused.keys()]);
+      const upstream = Object.fromEntries([...reused].map(([name, r]) => [name, r.outputs as Record<string, unknown>]));
+      const queued = steps
+        .filter((s) => s.status === "queued")
+        .map((s) => ({ stepId: s.id, runId, attempt: 1, template: s.template, dependents: s.dependents, upstream: Object.fromEntries(s.needs.map((n) => [n, upstream[n] ?? {}])) }));
+      const mustRun = await settleQueuedSteps(tx, queued);
+      // Cache hits may have finished the run already.
+      if (mustRun.length < queued.length) await refreshRunStatus(tx, { id: runId, status: "queued", failFast: plan.spec.failFast, cancelRequestedAt: null });
+      return mustRun;
     });
   } catch (err) {
     // Two requests with the same idempotency key raced: the other one's run stands.
@@ -192,7 +194,6 @@ export async function insertRun(ctx: EngineContext, plan: RunPlan): Promise<Crea
     }
     throw err;
   }
-  const ready: ReadyStep[] = steps.filter((s) => s.status === "queued").map((s) => ({ stepId: s.id, runId, attempt: 1 }));
   await applyEffects(ctx, { ready, cancelRunningStepIds: [] });
   return { runId, created: true };
 }

@@ -20,3 +20,4 @@ export * from "./experiments.js";
 export * from "./log-to-run.js";
 export * from "./run-tokens.js";
 export * from "./rerun.js";
+export * from "./cache.js";

@@ -234,3 +234,20 @@ export async function annotateRun(db: PrismaClient, projectId: string, runId: st
     });
   });
 }
+
+/**
+ * Copies the metric points that `steps` logged in run `from` to run `to`, with their summaries:
+ * a step reused by a retry, or completed from the cache, brings its metrics along.
+ */
+export async function copyStepMetrics(tx: Tx, from: string, to: string, steps: string[], renameTo?: string): Promise<void> {
+  const rows = await tx.$queryRaw<{ stepName: string; key: string; value: number; step: number; timestamp: number }[]>`
+    SELECT "stepName", key, value, step::float8 AS step, timestamp::float8 AS timestamp FROM "MetricPoint"
+    WHERE "runId" = ${from}::uuid AND "stepName" = ANY(${steps}::text[]) ORDER BY id`;
+  const byStep = new Map<string, Map<string, MetricPointInput[]>>();
+  for (const { stepName, key, ...point } of rows) {
+    const byKey = byStep.get(stepName) ?? new Map<string, MetricPointInput[]>();
+    byKey.set(key, [...(byKey.get(key) ?? []), point]);
+    byStep.set(stepName, byKey);
+  }
+  for (const [stepName, points] of byStep) await appendMetrics(tx, to, points, renameTo ?? stepName);
+}

@@ -48,6 +48,7 @@ export interface RerunInput {
   params?: Record<string, unknown>;
   name?: string;
   idempotencyKey?: string;
+  noCache?: boolean;
 }
 
 /** A new run of the same pipeline version in the same experiment, every step run again, linked to its origin. */
@@ -67,6 +68,7 @@ export async function rerunRun(ctx: EngineContext, input: RerunInput): Promise<C
     params: params.value,
     experimentId: origin.experimentId,
     origin: { runId: origin.id, kind: "rerun" },
+    ...(input.noCache ? { noCache: true } : {}),
     ...(input.name !== undefined ? { name: input.name } : {}),
     ...(input.idempotencyKey !== undefined ? { idempotencyKey: input.idempotencyKey } : {}),
   });
