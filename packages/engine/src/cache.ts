@@ -271,13 +271,19 @@ export async function settleQueuedSteps(tx: Tx, queued: QueuedStep[]): Promise<R
   return mustRun;
 }
 
-/** Records successful steps' outputs as the cache entries of their keys (the latest result wins). */
+/** Records successful steps' outputs as the cache entries of their keys (the latest result wins), in one statement. */
 export async function recordCacheEntries(tx: Tx, steps: { runId: string; projectId: string; name: string; cacheKey: string | null; outputs: Record<string, unknown> }[]): Promise<void> {
-  const cacheable = steps.filter((s) => s.cacheKey !== null);
-  for (const s of cacheable) {
-    const data = { projectId: s.projectId, outputs: s.outputs as Prisma.InputJsonObject, artifactIds: artifactIdsOf(s.outputs), runId: s.runId, stepName: s.name, createdAt: new Date() };
-    await tx.cacheEntry.upsert({ where: { key: s.cacheKey! }, create: { key: s.cacheKey!, ...data }, update: data });
-  }
+  // One row per key: a statement may not update the same row twice (identical steps of two runs can finish together).
+  const cacheable = [...new Map(steps.filter((s) => s.cacheKey !== null).map((s) => [s.cacheKey!, s])).values()];
+  if (cacheable.length === 0) return;
+  await tx.$executeRaw`
+    INSERT INTO "CacheEntry" (key, "projectId", outputs, "artifactIds", "runId", "stepName", "createdAt")
+    SELECT v.key, v.project_id, v.outputs::jsonb, ARRAY(SELECT jsonb_array_elements_text(v.artifact_ids::jsonb))::uuid[], v.run_id, v.step_name, now()
+    FROM unnest(${cacheable.map((s) => s.cacheKey)}::text[], ${cacheable.map((s) => s.projectId)}::uuid[], ${cacheable.map((s) => JSON.stringify(s.outputs))}::text[],
+                ${cacheable.map((s) => JSON.stringify(artifactIdsOf(s.outputs)))}::text[], ${cacheable.map((s) => s.runId)}::uuid[], ${cacheable.map((s) => s.name)}::text[])
+      AS v(key, project_id, outputs, artifact_ids, run_id, step_name)
+    ON CONFLICT (key) DO UPDATE SET "projectId" = EXCLUDED."projectId", outputs = EXCLUDED.outputs, "artifactIds" = EXCLUDED."artifactIds",
+      "runId" = EXCLUDED."runId", "stepName" = EXCLUDED."stepName", "createdAt" = EXCLUDED."createdAt"`;
 }
 
 /**
