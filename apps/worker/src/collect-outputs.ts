@@ -4,6 +4,7 @@ import type { PrismaClient } from "@trellis/db";
 import { DomainError, logToRun } from "@trellis/engine";
 import { isScalarOutputType, parseScalarOutput, type StepSpec } from "@trellis/spec";
 import { TRACKING_LIMITS, parseMetricsFile, type ParsedMetric } from "@trellis/tracking";
+import type { ArtifactOutput } from "./artifacts.js";
 
 /** The parsed content of one `metrics` output, to be recorded on the run. */
 export interface MetricsOutput {
@@ -11,20 +12,25 @@ export interface MetricsOutput {
   metrics: ParsedMetric[];
 }
 
-export type CollectedOutputs = { ok: true; outputs: Record<string, unknown>; metrics: MetricsOutput[] } | { ok: false; error: string };
+/**
+ * `outputs` holds the scalar values; artifact outputs are listed in `artifacts` (their values,
+ * ArtifactRefs, exist only once they are stored, see artifacts.ts).
+ */
+export type CollectedOutputs = { ok: true; outputs: Record<string, unknown>; artifacts: ArtifactOutput[]; metrics: MetricsOutput[] } | { ok: false; error: string };
 
 const MAX_SCALAR_BYTES = 1024 * 1024;
 const MAX_METRICS_FILE_BYTES = 16 * 1024 * 1024;
 
 /**
  * After a successful exit: scalar outputs are read back from their files and parsed;
- * artifact outputs are recorded as paths, and `metrics` outputs are also parsed (see
+ * artifact outputs are listed for storing, and `metrics` outputs are also parsed (see
  * parseMetricsFile) for recordMetricsOutputs. A missing or malformed output fails the step
  * (terminal: running it again would write the same thing).
  */
 export async function collectOutputs(spec: StepSpec, outputsDir: string): Promise<CollectedOutputs> {
   const outputs: Record<string, unknown> = {};
   const metrics: MetricsOutput[] = [];
+  const artifacts: ArtifactOutput[] = [];
   for (const [name, output] of Object.entries(spec.outputs)) {
     const file = path.join(outputsDir, name);
     const info = await stat(file).catch(() => null);
@@ -43,9 +49,9 @@ export async function collectOutputs(spec: StepSpec, outputsDir: string): Promis
       if (!parsed.ok) return { ok: false, error: `output "${name}" (metrics): ${parsed.message}` };
       metrics.push({ name, metrics: parsed.metrics });
     }
-    outputs[name] = file;
+    artifacts.push({ name, type: output.type, path: file });
   }
-  return { ok: true, outputs, metrics };
+  return { ok: true, outputs, artifacts, metrics };
 }
 
 /**

@@ -5,7 +5,19 @@ import path from "node:path";
 import { fileURLToPath } from "node:url";
 import type { PrismaClient } from "@trellis/db";
 import { DEFAULT_PROJECT, dataPaths, materializeSnapshot, runTokenFor, type ClaimedStep } from "@trellis/engine";
-import { renderTemplate, templateExpressions, TemplateError, type PipelineSpec, type StepSpec, type TemplateContext } from "@trellis/spec";
+import type { ArtifactStore } from "@trellis/artifacts";
+import {
+  isArtifactRef,
+  parseTemplateReference,
+  renderTemplate,
+  templateExpressions,
+  TemplateError,
+  type ArtifactRef,
+  type PipelineSpec,
+  type StepSpec,
+  type TemplateContext,
+} from "@trellis/spec";
+import { materializeInputs, recordInputLinks } from "./artifacts.js";
 import type { ProcessSpec } from "./executor/shared-executor.js";
 
 /** Environment variables of the worker that a step must not inherit. */
@@ -28,6 +40,8 @@ export interface StepPreparerOptions {
   apiUrl: string;
   /** Directory put first on PYTHONPATH so `from trellis import log_metric` works; null leaves PYTHONPATH alone. */
   pythonSdkDir: string | null;
+  /** Where upstream artifacts are fetched from, and the local directory they are materialized into. */
+  artifacts: { store: ArtifactStore; cacheDir: string };
 }
 
 /**
@@ -51,10 +65,26 @@ export interface PreparedStep {
   command: string;
 }
 
+const templateTexts = (spec: StepSpec) => [spec.run ?? "", spec.script ?? "", ...Object.values(spec.env)];
+
 /** Whether the step's templates read upstream outputs (if not, they need not be fetched). */
 function referencesUpstream(spec: StepSpec): boolean {
-  const texts = [spec.run ?? "", spec.script ?? "", ...Object.values(spec.env)];
-  return texts.some((t) => templateExpressions(t).some((e) => e.expression.trim().startsWith("steps.")));
+  return templateTexts(spec).some((t) => templateExpressions(t).some((e) => e.expression.trim().startsWith("steps.")));
+}
+
+/** The upstream outputs the step's templates reference that are stored artifacts, as "STEP.OUTPUT". */
+function referencedArtifacts(spec: StepSpec, upstream: TemplateContext["steps"]): { name: string; ref: ArtifactRef }[] {
+  const found = new Map<string, ArtifactRef>();
+  for (const text of templateTexts(spec)) {
+    for (const e of templateExpressions(text)) {
+      const parsed = parseTemplateReference(e.expression);
+      if (!parsed.ok || parsed.ref.kind !== "stepOutput") continue;
+      const value = upstream[parsed.ref.step]?.outputs[parsed.ref.output];
+      // Runs recorded before artifacts were stored hold plain paths: those pass through as they are.
+      if (isArtifactRef(value)) found.set(`${parsed.ref.step}.${parsed.ref.output}`, value);
+    }
+  }
+  return [...found].map(([name, ref]) => ({ name, ref }));
 }
 
 /** A step that cannot even be started (bad reference, missing upstream output): a terminal failure. */
@@ -81,7 +111,7 @@ export class StepPreparer {
     const spec = (await this.pipelineSpec(run.versionId)).steps[step.template];
     if (!spec) throw new PreparationError(`step "${step.template}" is not in the pipeline spec`);
 
-    const [workspace, upstream] = await Promise.all([this.workspace(run), referencesUpstream(spec) ? this.upstreamOutputs(step) : {}]);
+    const [workspace, upstream] = await Promise.all([this.workspace(run), referencesUpstream(spec) ? this.upstreamOutputs(step).then((u) => this.withInputPaths(step, spec, u)) : {}]);
     const outputsDir = dataPaths.stepOutputs(this.dataDir, run.runId, step.name, step.attempt);
     await mkdir(outputsDir, { recursive: true });
     const outputPaths: Record<string, string> = {};
@@ -193,6 +223,26 @@ export class StepPreparer {
     if (this.specs.size > 200) this.specs.clear();
     this.specs.set(versionId, spec);
     return spec;
+  }
+
+  /**
+   * Materializes the upstream artifacts the step references and puts their local paths where
+   * the templates read them; records them as the step's input links. Steps that reference
+   * only scalars (or old plain paths) skip all of this.
+   */
+  private async withInputPaths(step: ClaimedStep, spec: StepSpec, upstream: TemplateContext["steps"]): Promise<TemplateContext["steps"]> {
+    const refs = referencedArtifacts(spec, upstream);
+    if (refs.length === 0) return upstream;
+    const { store, cacheDir } = this.options.artifacts;
+    const inputs = await materializeInputs(store, cacheDir, refs);
+    await recordInputLinks(this.db, step, inputs);
+    const resolved: TemplateContext["steps"] = {};
+    for (const [name, value] of Object.entries(upstream)) resolved[name] = { outputs: { ...value.outputs } };
+    for (const input of inputs) {
+      const [stepName, output] = input.name.split(".") as [string, string];
+      resolved[stepName]!.outputs[output] = input.localPath;
+    }
+    return resolved;
   }
 
   private async upstreamOutputs(step: ClaimedStep): Promise<TemplateContext["steps"]> {

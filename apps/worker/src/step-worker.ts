@@ -1,4 +1,5 @@
 import os from "node:os";
+import path from "node:path";
 import { randomUUID } from "node:crypto";
 import { Worker, type Job } from "bullmq";
 import type { Redis } from "ioredis";
@@ -26,11 +27,13 @@ import {
   type SucceededStep,
   type UnsuccessfulOutcome,
 } from "@trellis/engine";
+import { artifactStoreFromEnv, type ArtifactStore } from "@trellis/artifacts";
 import { formatDuration } from "@trellis/spec";
 import { LogSink } from "./executor/log-sink.js";
 import { SharedExecutor, type ProcessResult, type RunningProcess } from "./executor/shared-executor.js";
 import { PreparationError, StepPreparer, findPythonSdkDir } from "./prepare-step.js";
 import { collectOutputs, recordMetricsOutputs } from "./collect-outputs.js";
+import { ArtifactOutputError, ArtifactStoreFailure, recordOutputArtifacts, storeOutputArtifacts } from "./artifacts.js";
 import { GroupCommit } from "./group-commit.js";
 import { TrackingCapture, WARNING_PREFIX, mayBeTrackingLine } from "./tracking-capture.js";
 
@@ -43,6 +46,10 @@ export interface StepWorkerOptions {
   /** The API as step processes reach it; default TRELLIS_API_URL, else http://127.0.0.1:4000. */
   apiUrl?: string;
   log?: (message: string, fields?: Record<string, unknown>) => void;
+  /** Where artifact outputs are stored; default artifactStoreFromEnv(config.dataDir) (closed on stop). */
+  artifactStore?: ArtifactStore;
+  /** Where input artifacts are materialized for steps; default <dataDir>/artifact-cache. */
+  artifactCacheDir?: string;
 }
 
 export interface StepWorkerHandle {
@@ -87,7 +94,10 @@ export async function startStepWorker(options: StepWorkerOptions): Promise<StepW
   const queue = createStepQueue(publisher, options.queueName);
   const ctx: EngineContext = { db, queue, redis: publisher, config, log };
   const apiUrl = (options.apiUrl ?? (process.env.TRELLIS_API_URL || "http://127.0.0.1:4000")).replace(/\/+$/, "");
-  const preparer = new StepPreparer(db, config.dataDir, { apiUrl, pythonSdkDir: findPythonSdkDir() });
+  // Created before anything else so that a misconfigured store stops the worker at start.
+  const store = options.artifactStore ?? artifactStoreFromEnv(config.dataDir);
+  const artifactCacheDir = options.artifactCacheDir ?? path.join(config.dataDir, "artifact-cache");
+  const preparer = new StepPreparer(db, config.dataDir, { apiUrl, pythonSdkDir: findPythonSdkDir(), artifacts: { store, cacheDir: artifactCacheDir } });
   const executor = new SharedExecutor();
   const running = new Map<string, RunningProcess>();
   let stopping = false;
@@ -177,6 +187,8 @@ export async function startStepWorker(options: StepWorkerOptions): Promise<StepW
     let outcome: StepOutcome;
     let command: string | null = null;
     let showCommand: NodeJS.Timeout | undefined;
+    /** Set once the process has exited successfully: a later failure (storing outputs) keeps exit code 0. */
+    let exitCode: number | null = null;
     try {
       const prepared = await preparer.prepare(step);
       command = prepared.command;
@@ -196,21 +208,30 @@ export async function startStepWorker(options: StepWorkerOptions): Promise<StepW
       if (failure) {
         outcome = failure;
       } else {
-        let collected = await collectOutputs(prepared.spec, prepared.outputsDir);
-        if (collected.ok) {
+        exitCode = 0;
+        const collected = await collectOutputs(prepared.spec, prepared.outputsDir);
+        if (!collected.ok) {
+          outcome = { status: "failed", exitCode: 0, failureKind: "terminal", error: collected.error };
+        } else {
+          // Artifacts are uploaded before anything is written to the database: the store is the
+          // likeliest thing to fail, and a retried attempt then records metrics only once.
+          // Steps without artifact outputs skip this entirely.
+          const stored = collected.artifacts.length > 0 ? await storeOutputArtifacts(store, collected.artifacts) : [];
           const error = await recordMetricsOutputs(db, step.runId, step.name, collected.metrics);
-          if (error !== null) collected = { ok: false, error };
+          outcome =
+            error !== null
+              ? { status: "failed", exitCode: 0, failureKind: "terminal", error }
+              : { status: "succeeded", exitCode: 0, outputs: { ...collected.outputs, ...(await recordOutputArtifacts(db, store, step, stored)) } };
         }
-        outcome = collected.ok
-          ? { status: "succeeded", exitCode: 0, outputs: collected.outputs }
-          : { status: "failed", exitCode: 0, failureKind: "terminal", error: collected.error };
       }
     } catch (err) {
       running.delete(step.id);
       outcome =
-        err instanceof PreparationError
-          ? { status: "failed", exitCode: null, failureKind: "terminal", error: err.message }
-          : { status: "failed", exitCode: null, failureKind: "retryable", error: `worker error: ${err instanceof Error ? err.message : String(err)}` };
+        err instanceof PreparationError || err instanceof ArtifactOutputError
+          ? { status: "failed", exitCode, failureKind: "terminal", error: err.message }
+          : err instanceof ArtifactStoreFailure
+            ? { status: "failed", exitCode, failureKind: "retryable", error: err.message }
+            : { status: "failed", exitCode, failureKind: "retryable", error: `worker error: ${err instanceof Error ? err.message : String(err)}` };
       sink.write("stderr", `[trellis] ${outcome.error}`);
     }
     clearTimeout(showCommand);
@@ -249,6 +270,7 @@ export async function startStepWorker(options: StepWorkerOptions): Promise<StepW
       await deregisterWorker(db, workerId).catch(() => undefined);
       await Promise.allSettled([subscriber.quit(), queue.close()]);
       await Promise.allSettled([publisher.quit(), connection.quit()]);
+      if (!options.artifactStore) store.close();
     },
   };
 }

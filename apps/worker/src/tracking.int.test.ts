@@ -1,5 +1,6 @@
 import { execFileSync } from "node:child_process";
 import { readdirSync, readFileSync } from "node:fs";
+import { createHash } from "node:crypto";
 import path from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { verifyRunToken } from "@trellis/engine";
@@ -206,8 +207,15 @@ describe("tracking from steps", () => {
       [1, 0.1],
       [2, 0.2],
     ]);
-    // The output itself is still the file's path.
-    expect(String(run.steps.flat!.outputs.m)).toMatch(/outputs\/m$/);
+    // The file is also stored as an artifact: the output is its reference.
+    const content = Buffer.from('{"accuracy": 0.93, "loss": NaN}\n');
+    expect(run.steps.flat!.outputs.m).toEqual({
+      artifactId: expect.any(String),
+      digest: createHash("sha256").update(content).digest("hex"),
+      type: "metrics",
+      kind: "file",
+      size: content.length,
+    });
   });
 
   it("fails a step terminally when a metrics output is malformed or missing", async () => {

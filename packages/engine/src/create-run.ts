@@ -7,7 +7,7 @@ import { conflict, notFound, validationFailed } from "./errors.js";
 import { applyEffects } from "./complete-step.js";
 import { ensureExperiment } from "./experiments.js";
 import { copyStepMetrics } from "./log-to-run.js";
-import { refreshRunStatus, type Tx } from "./transitions.js";
+import { refreshRunStatus } from "./transitions.js";
 import { settleQueuedSteps } from "./cache.js";
 import type { ReadyStep } from "./queue.js";
 

@@ -21,3 +21,4 @@ export * from "./log-to-run.js";
 export * from "./run-tokens.js";
 export * from "./rerun.js";
 export * from "./cache.js";
+export * from "./retention.js";

@@ -25,19 +25,29 @@ export async function reconcile(ctx: EngineContext): Promise<ReconcileReport> {
     WHERE s.status = 'running' AND (w.id IS NULL OR w."lastSeenAt" < now() - make_interval(secs => ${leaseSeconds}))
     LIMIT 200`;
   let lostSteps = 0;
+  // Each repair stands alone: one that fails (and is logged) must not hold up the others.
+  const attempt = async (what: string, repair: () => Promise<void>) => {
+    try {
+      await repair();
+    } catch (err) {
+      ctx.log?.("reconcile: repair failed", { what, error: String(err) });
+    }
+  };
   for (const step of lost) {
-    const res = await completeStep(ctx, {
-      stepId: step.id,
-      attempt: step.attempt,
-      ...(step.workerId ? { workerId: step.workerId } : {}),
-      outcome: {
-        status: "failed",
-        exitCode: null,
-        failureKind: "retryable",
-        error: `worker lost: worker ${step.workerId ?? "(unknown)"} stopped responding while the step was running`,
-      },
+    await attempt(`fail lost step ${step.id}`, async () => {
+      const res = await completeStep(ctx, {
+        stepId: step.id,
+        attempt: step.attempt,
+        ...(step.workerId ? { workerId: step.workerId } : {}),
+        outcome: {
+          status: "failed",
+          exitCode: null,
+          failureKind: "retryable",
+          error: `worker lost: worker ${step.workerId ?? "(unknown)"} stopped responding while the step was running`,
+        },
+      });
+      if (res.applied) lostSteps++;
     });
-    if (res.applied) lostSteps++;
   }
 
   const staleSeconds = ctx.config.requeueAfterMs / 1000;
@@ -54,10 +64,12 @@ export async function reconcile(ctx: EngineContext): Promise<ReconcileReport> {
     LIMIT 200`;
   let finalizedRuns = 0;
   for (const { id } of orphanRuns) {
-    await ctx.db.$transaction(async (tx) => {
-      const run = await lockRun(tx, id);
-      if (run && (await refreshRunStatus(tx, run)) !== run.status) finalizedRuns++;
-    });
+    await attempt(`finalize run ${id}`, () =>
+      ctx.db.$transaction(async (tx) => {
+        const run = await lockRun(tx, id);
+        if (run && (await refreshRunStatus(tx, run)) !== run.status) finalizedRuns++;
+      }),
+    );
   }
   await ctx.db.$executeRaw`
     DELETE FROM "Worker" w WHERE w."lastSeenAt" < now() - interval '1 hour'
