@@ -10,7 +10,9 @@
  *   web      `next start` of the existing apps/web build on port 3100, TRELLIS_API_URL=http://localhost:4100
  *   web-down a second `next start` (port 3101) whose TRELLIS_API_URL points at a closed port
  *            (4199), to check how the UI reports an unreachable API
- * and stops them all at the end. Nothing is reused: the ports must be free.
+ * and stops them all at the end. Nothing is reused: the ports must be free. The database
+ * outlives a session; global-setup.ts empties its step cache first, so no test finds results
+ * cached by an earlier session.
  *
  * Environment:
  *   DATABASE_URL        server to use; the database name in it is replaced by `trellis_e2e`
@@ -30,17 +32,10 @@ import { createRequire } from "node:module";
 import os from "node:os";
 import path from "node:path";
 import { defineConfig } from "@playwright/test";
-import { API_PORT, DEAD_API_URL, WEB_DOWN_PORT, WEB_PORT } from "./support/env";
+import { API_PORT, DEAD_API_URL, WEB_DOWN_PORT, WEB_PORT, e2eDatabaseUrl } from "./support/env";
 
 const root = path.resolve(import.meta.dirname, "..");
 const webDir = path.join(root, "apps/web");
-
-function e2eDatabaseUrl(): string {
-  if (process.env.E2E_DATABASE_URL) return process.env.E2E_DATABASE_URL;
-  const url = new URL(process.env.DATABASE_URL || "postgresql://postgres@127.0.0.1:5432/trellis");
-  url.pathname = "/trellis_e2e";
-  return url.toString();
-}
 
 // The config is evaluated by the runner and again by each test worker; workers inherit the
 // runner's environment, so the temp dir is created once and shared (tests write gate files in it).
@@ -80,6 +75,7 @@ export default defineConfig({
   testDir: ".",
   testMatch: "**/*.spec.ts",
   outputDir: "test-results",
+  globalSetup: "./global-setup.ts",
   globalTeardown: "./global-teardown.ts",
   workers: 1,
   fullyParallel: false,

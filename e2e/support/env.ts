@@ -16,3 +16,11 @@ export function e2eDataDir(): string {
   if (!dir) throw new Error("TRELLIS_E2E_DATA_DIR is not set: run the tests with -c e2e/playwright.config.ts");
   return dir;
 }
+
+/** The database of the e2e API and worker: DATABASE_URL's server, database `trellis_e2e` (E2E_DATABASE_URL overrides it whole). */
+export function e2eDatabaseUrl(): string {
+  if (process.env.E2E_DATABASE_URL) return process.env.E2E_DATABASE_URL;
+  const url = new URL(process.env.DATABASE_URL || "postgresql://postgres@127.0.0.1:5432/trellis");
+  url.pathname = "/trellis_e2e";
+  return url.toString();
+}

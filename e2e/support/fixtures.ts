@@ -15,10 +15,18 @@ export interface RunSummary {
   params: Record<string, Json>;
   experiment: { id: number; name: string };
   origin: { runId: string; kind: "rerun" | "retry" } | null;
+  createdAt: string;
+  finishedAt: string | null;
 }
 
 export interface RunDetail extends RunSummary {
-  steps: { name: string; status: string; reusedFromRunId: string | null }[];
+  noCache: boolean;
+  steps: {
+    name: string;
+    status: string;
+    reusedFromRunId: string | null;
+    cache: { key: string | null; hit: boolean; fromRunId: string | null; fromStep: string | null };
+  }[];
   metrics: { key: string; last: number | null; min: number | null; max: number | null; count: number }[];
 }
 

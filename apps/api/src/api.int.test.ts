@@ -201,7 +201,8 @@ describe("API", () => {
   });
 
   it("cancels a run once, and refuses to cancel a finished one", async () => {
-    const { body: run } = await api("POST", `/projects/${project}/runs`, { pipeline: "hello", params: { times: 1 } });
+    // Not from the cache: an earlier test ran the same step, and a cached run would be finished already.
+    const { body: run } = await api("POST", `/projects/${project}/runs`, { pipeline: "hello", params: { times: 1 }, noCache: true });
     const cancelled = await api("POST", `/projects/${project}/runs/${run.id}/cancel`);
     expect(cancelled.status).toBe(202);
     const final = await waitForRun(run.id);

@@ -10,6 +10,7 @@ import { pipelineRoutes } from "./routes/pipelines.js";
 import { runRoutes } from "./routes/runs.js";
 import { logRoutes } from "./routes/logs.js";
 import { experimentRoutes } from "./routes/experiments.js";
+import { artifactRoutes } from "./routes/artifacts.js";
 import { mlflowApi } from "./mlflow/routes.js";
 
 export const API_PREFIX = "/api/v1";
@@ -43,6 +44,7 @@ export async function buildApp(deps: ApiDeps, options: { logger?: boolean } = {}
       await api.register(runRoutes(deps));
       await api.register(logRoutes(deps));
       await api.register(experimentRoutes(deps));
+      await api.register(artifactRoutes(deps));
       api.get("/openapi.json", { schema: { hide: true } }, async () => app.swagger());
     },
     { prefix: API_PREFIX },

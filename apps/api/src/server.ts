@@ -1,3 +1,4 @@
+import { artifactStoreFromEnv, type ArtifactStore } from "@trellis/artifacts";
 import { createPrismaClient, type PrismaClient } from "@trellis/db";
 import { createRedis, createStepQueue, ensureProject, DEFAULT_PROJECT, loadEngineConfig, type EngineConfig } from "@trellis/engine";
 import type { FastifyInstance } from "fastify";
@@ -11,14 +12,19 @@ export interface ApiServer {
   close(): Promise<void>;
 }
 
-/** Wires real dependencies (Postgres, Redis, the step queue) into the app. */
-export async function createApiServer(options: { db?: PrismaClient; config?: EngineConfig; queueName?: string; logger?: boolean } = {}): Promise<ApiServer> {
+/** Wires real dependencies (Postgres, Redis, the step queue, the artifact store) into the app. */
+export async function createApiServer(
+  options: { db?: PrismaClient; config?: EngineConfig; queueName?: string; logger?: boolean; artifacts?: ArtifactStore } = {},
+): Promise<ApiServer> {
+  const config = options.config ?? loadEngineConfig();
+  // Before any connection: a misconfigured store (TRELLIS_ARTIFACT_STORE=s3 without a bucket) fails start-up with its message.
+  const artifacts = options.artifacts ?? artifactStoreFromEnv(config.dataDir);
   const db = options.db ?? createPrismaClient();
   const redis = createRedis();
   const subscriber = createRedis();
   const queue = createStepQueue(redis, options.queueName);
   const logHub = new LogHub(subscriber);
-  const deps: ApiDeps = { db, redis, queue, config: options.config ?? loadEngineConfig(), logHub, ping: { redis: () => redis.ping() } };
+  const deps: ApiDeps = { db, redis, queue, config, logHub, artifacts, ping: { redis: () => redis.ping() } };
   await ensureProject(db, DEFAULT_PROJECT, "The default project");
   const app = await buildApp(deps, { logger: options.logger ?? false });
   return {
@@ -30,6 +36,7 @@ export async function createApiServer(options: { db?: PrismaClient; config?: Eng
       await queue.close();
       await redis.quit().catch(() => undefined);
       if (!options.db) await db.$disconnect();
+      if (!options.artifacts) artifacts.close();
     },
   };
 }

@@ -289,7 +289,7 @@ describe("rerun and retry", () => {
     expect(await db.metricPoint.count({ where: { runId: origin, stepName: "train" } })).toBe(1);
 
     expect((await api("POST", `/projects/${project}/runs/${retry.body.id}/retry`, {})).status).toBe(409); // nothing failed
-    const running = await startRun({});
+    const running = await startRun({}, { noCache: true });
     const early = await api("POST", `/projects/${project}/runs/${running}/retry`, {});
     expect(early.status).toBe(409);
     expect(early.body.error.message).toMatch(/still (queued|running)/);

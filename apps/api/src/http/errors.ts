@@ -1,5 +1,6 @@
 import type { FastifyError, FastifyInstance } from "fastify";
 import { hasZodFastifySchemaValidationErrors, isResponseSerializationError } from "fastify-type-provider-zod";
+import { ArtifactNotFoundError, ArtifactRangeError } from "@trellis/artifacts";
 import { DomainError, type Issue } from "@trellis/engine";
 
 /** The one error body of the API: `{ error: { code, message, issues? } }`. */
@@ -26,6 +27,14 @@ export function registerErrorHandling(app: FastifyInstance): void {
     if (err instanceof DomainError) {
       const body: ErrorBody = { error: { code: err.code, message: err.message, ...(err.issues.length ? { issues: err.issues } : {}) } };
       return reply.status(STATUS_BY_CODE[err.code]).send(body);
+    }
+    // The store's own messages name where it keeps the bytes: log them, answer in general terms.
+    if (err instanceof ArtifactNotFoundError) {
+      request.log.warn({ err }, "artifact content missing from the store");
+      return reply.status(404).send({ error: { code: "NOT_FOUND", message: "the stored content of this artifact is missing from the artifact store" } } satisfies ErrorBody);
+    }
+    if (err instanceof ArtifactRangeError) {
+      return reply.status(416).send({ error: { code: "RANGE_NOT_SATISFIABLE", message: err.message } } satisfies ErrorBody);
     }
     if (hasZodFastifySchemaValidationErrors(err)) {
       const issues = err.validation.map((v) => ({ path: issuePath(err.validationContext, v.instancePath), message: v.message ?? "invalid value" }));

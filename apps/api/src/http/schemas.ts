@@ -92,6 +92,40 @@ export const StepAttempt = z.object({
   failureKind: FailureKind,
 });
 
+export const KeyChange = z
+  .object({
+    part: z.string().describe('what changed: command, shell, image, code, project, outputs, "env.NAME", "params.NAME" or "inputs.STEP.OUTPUT"'),
+    before: z.unknown().describe("its value in the execution compared with (artifact inputs: sha256:DIGEST)"),
+    after: z.unknown().describe("its value now"),
+  })
+  .meta({ id: "CacheKeyChange" });
+
+const ComparedWith = z.object({ runId: z.string(), stepName: z.string() }).describe("the latest earlier execution of this step");
+
+/** Why a step ran instead of reusing a cached result (null: it was a cache hit, or it ran before caching existed). */
+export const RunReason = z
+  .discriminatedUnion("reason", [
+    z.object({ reason: z.literal("cache-disabled") }).describe("caching is off for this step (cache: false)"),
+    z.object({ reason: z.literal("nondeterministic") }).describe("the step is marked nondeterministic: never cached"),
+    z.object({ reason: z.literal("run-no-cache"), changes: z.array(KeyChange) }).describe("the run was started with noCache"),
+    z.object({ reason: z.literal("first-execution") }).describe("no earlier execution of this step"),
+    z.object({ reason: z.literal("changed"), changes: z.array(KeyChange), comparedWith: ComparedWith }).describe("parts of the cache key changed"),
+    z
+      .object({ reason: z.literal("expired"), maxAgeMs: z.number(), cachedAt: z.string(), comparedWith: ComparedWith.nullable() })
+      .describe("a cached result existed but was older than the step's cache.maxAge"),
+    z.object({ reason: z.literal("no-cached-result"), comparedWith: ComparedWith }).describe("same key as before, but no reusable result was recorded (e.g. it failed)"),
+  ])
+  .meta({ id: "RunReason" });
+
+export const StepCache = z
+  .object({
+    key: z.string().nullable().describe("the step's cache key (null: caching is off for it)"),
+    hit: z.boolean().describe("the step did not run: a cached result was reused"),
+    fromRunId: z.string().nullable().describe("on a hit: the run whose step produced the reused result"),
+    fromStep: z.string().nullable(),
+  })
+  .meta({ id: "StepCache" });
+
 export const Step = z
   .object({
     name: z.string(),
@@ -110,6 +144,8 @@ export const Step = z
     reusedFromRunId: z.string().nullable().describe("set when this step was not run again: its outputs come from that run"),
     command: z.string().nullable(),
     attempts: z.array(StepAttempt),
+    cache: StepCache,
+    runReason: RunReason.nullable(),
   })
   .meta({ id: "Step" });
 
@@ -126,6 +162,7 @@ export const MetricSummary = z
 
 export const RunDetail = RunSummary.extend({
   failFast: z.boolean(),
+  noCache: z.boolean().describe("started with no cache: no step reused a cached result"),
   tags: z.record(z.string(), z.string()),
   note: z.string(),
   metrics: z.array(MetricSummary.extend({ key: z.string() })),
@@ -139,6 +176,11 @@ const IdempotencyKey = z
   .optional()
   .describe("a second request with the same key returns the first request's run instead of starting another (the Idempotency-Key header works too)");
 
+const NoCache = z
+  .boolean()
+  .optional()
+  .describe("run every step even when a cached result exists (results are still recorded for later runs); default false");
+
 export const CreateRunBody = z.object({
   pipeline: z.string().min(1).max(100),
   version: z.number().int().positive().optional(),
@@ -146,12 +188,14 @@ export const CreateRunBody = z.object({
   experiment: z.string().min(1).max(500).optional().describe("experiment name (default: the pipeline's name); created on first use"),
   name: z.string().max(250).optional(),
   idempotencyKey: IdempotencyKey,
+  noCache: NoCache,
 });
 
 export const RerunBody = z.object({
   params: z.record(z.string(), z.unknown()).optional().describe("replaces the origin run's params; default: the same params"),
   name: z.string().max(250).optional(),
   idempotencyKey: IdempotencyKey,
+  noCache: NoCache,
 });
 
 export const RetryBody = z.object({ idempotencyKey: IdempotencyKey }).optional();
@@ -289,4 +333,178 @@ export const LogBatchBody = z.object({
     .optional(),
   params: z.record(z.string(), z.union([z.string(), z.number(), z.boolean()])).optional(),
   tags: z.record(z.string(), z.string()).optional(),
+});
+
+// ---------------------------------------------------------------- artifacts and lineage
+
+export const ArtifactParams = ProjectParams.extend({ id: z.uuid({ message: "artifact id must be a UUID" }) });
+
+const ArtifactType = z.string().describe("the output's declared type: dataset, model, metrics, file or directory");
+const ArtifactMetadata = z
+  .record(z.string(), z.unknown())
+  .describe("what the worker recorded about the output: fileName, mediaType, columns and rows (CSV/TSV), fileCount (directories)");
+const StepRef = z.object({ runId: z.string(), stepName: z.string() });
+
+export const ArtifactInfo = z.object({
+  id: z.string(),
+  digest: z.string().describe("sha256 hex of the file, or of a directory's canonical manifest"),
+  kind: z.enum(["file", "directory"]),
+  size: z.number().describe("bytes (all files of a directory)"),
+  fileCount: z.number().int(),
+  createdAt: z.string(),
+});
+
+export const RunArtifact = ArtifactInfo.extend({
+  step: z.string().describe("the step of this run that has it as an output (or, for inputs, that consumed it)"),
+  name: z.string().describe('the output name; for inputs the reference it came through ("prepare.data")'),
+  type: ArtifactType,
+  metadata: ArtifactMetadata,
+  producedBy: StepRef.nullable().describe("the step that actually produced it (for cached and reused steps, the one that ran)"),
+  cached: z.boolean().describe("the step of this run did not run: a cached result or a reused output of an earlier run"),
+}).meta({ id: "RunArtifact" });
+
+export const RunArtifactsResponse = z.object({
+  outputs: z.array(RunArtifact).describe("every artifact output of the run's steps, cached and reused steps included, in step order"),
+  inputs: z.array(RunArtifact).describe("artifacts the run's steps consumed"),
+});
+
+const ArtifactUse = z.object({
+  runId: z.string(),
+  runName: z.string().nullable(),
+  runStatus: RunStatus,
+  pipeline: z.string().nullable(),
+  version: z.number().int().nullable(),
+  stepName: z.string(),
+  name: z.string().describe("output name (producers) or input reference (consumers)"),
+  at: z.string(),
+  cached: z.boolean().describe("a consumer that reused the result of a step that consumed it (a cache hit)"),
+});
+
+export const ArtifactDetail = ArtifactInfo.extend({
+  type: ArtifactType.nullable(),
+  name: z.string().nullable().describe("output name of its latest producer"),
+  metadata: ArtifactMetadata,
+  producers: z.array(ArtifactUse).describe("steps that produced it, newest first (at most 50)"),
+  producerCount: z.number().int(),
+  consumers: z.array(ArtifactUse).describe("steps that consumed it, cache hits of those included, newest first (at most 50)"),
+  consumerCount: z.number().int(),
+  cacheEntries: z.number().int().describe("cache entries that keep it (retention does not delete it while any does)"),
+  files: z
+    .array(z.object({ path: z.string(), size: z.number(), digest: z.string() }))
+    .nullable()
+    .describe("a directory's files, sorted by path (at most 1000); null for a file"),
+  filesTruncated: z.boolean(),
+}).meta({ id: "ArtifactDetail" });
+
+export const ArtifactFileQuery = z.object({
+  path: z.string().min(1).max(4096).optional().describe("a file inside a directory artifact"),
+});
+
+const previewOf = {
+  path: z.string().nullable().describe("the file inside a directory artifact"),
+  size: z.number().describe("bytes of the whole file"),
+  mediaType: z.string(),
+};
+
+export const ArtifactPreview = z
+  .discriminatedUnion("format", [
+    z.object({
+      ...previewOf,
+      format: z.enum(["csv", "tsv"]),
+      columns: z.array(z.string()),
+      rows: z.array(z.array(z.string())).describe("the first rows after the header (at most 50)"),
+      totalRows: z.number().int().nullable().describe("data rows in the whole file, when the worker counted them"),
+      truncated: z.boolean(),
+    }),
+    z.object({ ...previewOf, format: z.literal("json"), value: z.unknown() }),
+    z.object({ ...previewOf, format: z.literal("text"), text: z.string(), truncated: z.boolean() }),
+    z.object({ ...previewOf, format: z.literal("image") }).describe("show it from the content endpoint"),
+    z.object({ ...previewOf, format: z.literal("binary") }).describe("no preview: download it"),
+    z
+      .object({
+        ...previewOf,
+        format: z.literal("directory"),
+        files: z.array(z.object({ path: z.string(), size: z.number() })),
+        fileCount: z.number().int(),
+      })
+      .describe("a directory without path: its files (preview one with ?path=)"),
+  ])
+  .meta({ id: "ArtifactPreview" });
+
+export const LineageNode = z
+  .discriminatedUnion("kind", [
+    z.object({
+      id: z.string(),
+      kind: z.literal("artifact"),
+      artifactId: z.string(),
+      digest: z.string(),
+      type: z.string().nullable(),
+      name: z.string().nullable().describe("output name it was produced as"),
+      storage: z.enum(["file", "directory"]),
+      size: z.number(),
+      raw: z.boolean().describe("a raw dataset: produced by a step that consumed no artifacts (or by none)"),
+    }),
+    z.object({
+      id: z.string(),
+      kind: z.literal("step"),
+      runId: z.string(),
+      runName: z.string().nullable(),
+      pipeline: z.string().nullable(),
+      version: z.number().int().nullable(),
+      stepName: z.string(),
+      status: StepStatus,
+      cached: z.boolean(),
+      cachedFrom: StepRef.nullable(),
+      createdAt: z.string(),
+    }),
+    z.object({
+      id: z.string(),
+      kind: z.literal("code"),
+      pipeline: z.string(),
+      version: z.number().int(),
+      codeDigest: z.string().nullable().describe("sha256 of the code snapshot (null: the version has no code)"),
+      contentDigest: z.string(),
+    }),
+  ])
+  .meta({ id: "LineageNode" });
+
+export const LineageEdge = z
+  .object({
+    id: z.string(),
+    source: z.string(),
+    target: z.string(),
+    kind: z.enum(["produced", "consumed", "code"]).describe("produced: step → artifact; consumed: artifact → step; code: code version → step"),
+    label: z.string().nullable().describe("output name or input reference"),
+  })
+  .meta({ id: "LineageEdge" });
+
+export const LineageGraph = z
+  .object({
+    root: z.string().nullable().describe("the node the traversal started from"),
+    nodes: z.array(LineageNode),
+    edges: z.array(LineageEdge),
+    truncated: z.boolean().describe("the depth or node limit cut the graph short"),
+  })
+  .meta({ id: "LineageGraph" });
+
+export const LineageQuery = z.object({
+  direction: z.enum(["upstream", "downstream", "both"]).default("both"),
+  depth: z.coerce.number().int().min(1).max(50).default(10).describe("steps to follow from the artifact"),
+});
+
+export const DeleteRunsBody = z
+  .object({
+    runIds: z.array(z.uuid({ message: "run ids must be UUIDs" })).min(1).max(1000).optional(),
+    finishedBefore: z.iso.datetime({ offset: true, message: "an ISO 8601 date-time, e.g. 2026-01-31T00:00:00Z" }).optional(),
+    dryRun: z.boolean().default(false).describe("only say what would be deleted"),
+  })
+  .refine((b) => b.runIds !== undefined || b.finishedBefore !== undefined, { message: "give runIds, finishedBefore or both", path: ["runIds"] });
+
+export const DeleteRunsResponse = z.object({
+  dryRun: z.boolean(),
+  runs: z.number().int(),
+  runIds: z.array(z.string()),
+  more: z.boolean().describe("more runs match finishedBefore than one call deletes (1000): call again"),
+  artifacts: z.number().int().describe("artifacts no remaining run or cache entry refers to"),
+  bytes: z.number().describe("stored bytes freed"),
 });

@@ -1,8 +1,19 @@
 import type { PrismaClient } from "@trellis/db";
-import { notFound, validationFailed, type RunStatusName } from "@trellis/engine";
+import { explainRunSteps, notFound, validationFailed, type RunStatusName } from "@trellis/engine";
 import { iso, isoOrNull } from "./iso.js";
 import { metricSummariesOf } from "./run-search.js";
 import { metricView } from "./experiments.js";
+import { RunReason } from "../http/schemas.js";
+
+/**
+ * A step's "why did this run?" (explainRunSteps) as the API documents it; a shape this schema
+ * does not know (an older or newer engine) reads as null rather than failing the whole response.
+ */
+export function runReasonOf(value: unknown) {
+  if (value === null || value === undefined) return null;
+  const parsed = RunReason.safeParse(value);
+  return parsed.success ? parsed.data : null;
+}
 
 /** Opaque keyset cursor over (createdAt desc, id desc): pages stay O(limit) at any depth. */
 function encodeCursor(createdAt: Date, id: string): string {
@@ -120,6 +131,7 @@ export async function getRunDetail(db: PrismaClient, projectId: string, runId: s
       ...runSelect,
       tags: true,
       note: true,
+      noCache: true,
       steps: {
         orderBy: { name: "asc" },
         select: {
@@ -138,6 +150,9 @@ export async function getRunDetail(db: PrismaClient, projectId: string, runId: s
           failureKind: true,
           resolved: true,
           reusedFromRunId: true,
+          cacheKey: true,
+          cachedFromRunId: true,
+          cachedFromStep: true,
           attempts: { orderBy: { attempt: "asc" } },
         },
       },
@@ -146,10 +161,12 @@ export async function getRunDetail(db: PrismaClient, projectId: string, runId: s
   if (!run) throw notFound(`run "${runId}"`);
   const stepCounts: Record<string, number> = {};
   for (const s of run.steps) stepCounts[s.status] = (stepCounts[s.status] ?? 0) + 1;
-  const metrics = (await metricSummariesOf(db, [run.id])).get(run.id) ?? {};
+  const [summaries, reasons] = await Promise.all([metricSummariesOf(db, [run.id]), explainRunSteps(db, run.id)]);
+  const metrics = summaries.get(run.id) ?? {};
   return {
     ...toSummary(run, stepCounts),
     failFast: run.failFast,
+    noCache: run.noCache,
     tags: run.tags as Record<string, string>,
     note: run.note,
     metrics: Object.entries(metrics).map(([key, m]) => ({ key, ...metricView(m) })),
@@ -179,6 +196,8 @@ export async function getRunDetail(db: PrismaClient, projectId: string, runId: s
         error: a.error,
         failureKind: a.failureKind,
       })),
+      cache: { key: s.cacheKey, hit: s.cachedFromRunId !== null, fromRunId: s.cachedFromRunId, fromStep: s.cachedFromStep },
+      runReason: runReasonOf(reasons.get(s.name)),
     })),
   };
 }

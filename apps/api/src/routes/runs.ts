@@ -45,7 +45,7 @@ export const runRoutes = (deps: ApiDeps): FastifyPluginAsyncZod =>
       },
       async (request, reply) => {
         const project = await projectByName(deps.db, request.params.project);
-        const { pipeline, version, params, experiment, name } = request.body;
+        const { pipeline, version, params, experiment, name, noCache } = request.body;
         const started = await createRun(deps, {
           projectId: project.id,
           pipeline,
@@ -53,6 +53,7 @@ export const runRoutes = (deps: ApiDeps): FastifyPluginAsyncZod =>
           ...(version !== undefined ? { version } : {}),
           ...(experiment !== undefined ? { experiment } : {}),
           ...(name !== undefined ? { name } : {}),
+          ...(noCache ? { noCache } : {}),
           ...idempotencyKeyOf(request, request.body.idempotencyKey),
         });
         return reply.status(started.created ? 201 : 200).send(await getRunDetail(deps.db, project.id, started.runId));
@@ -73,8 +74,9 @@ export const runRoutes = (deps: ApiDeps): FastifyPluginAsyncZod =>
       },
       async (request, reply) => {
         const project = await projectByName(deps.db, request.params.project);
-        const { params, name } = request.body;
+        const { params, name, noCache } = request.body;
         const started = await rerunRun(deps, {
+          ...(noCache ? { noCache } : {}),
           projectId: project.id,
           runId: request.params.id,
           ...(params !== undefined ? { params } : {}),

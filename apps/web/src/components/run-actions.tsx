@@ -4,15 +4,15 @@ import { useRouter } from "next/navigation";
 import { useId, useState } from "react";
 import type { RunDetail } from "@/lib/api-types";
 import { isActiveRunStatus } from "@/lib/api-types";
-import { runLabel } from "@/lib/format";
+import { formatBytes, pluralize, runLabel, shortId } from "@/lib/format";
 import { newIdempotencyKey } from "@/lib/idempotency";
-import { usePipelineVersion, useRetryRun } from "@/lib/queries";
-import { runPath } from "@/lib/route-params";
+import { useDeleteRunPreview, useDeleteRuns, usePipelineVersion, useRetryRun } from "@/lib/queries";
+import { projectPath, runPath } from "@/lib/route-params";
 import { StartRunForm } from "./start-run-form";
 import { Button } from "./ui/button";
 import { Dialog } from "./ui/dialog";
 import { ErrorMessage, Skeleton, Spinner } from "./ui/feedback";
-import { RefreshIcon, RerunIcon } from "./ui/icons";
+import { RefreshIcon, RerunIcon, XIcon } from "./ui/icons";
 
 const RETRYABLE_STEP_STATUSES = new Set(["failed", "cancelled", "skipped"]);
 
@@ -34,7 +34,8 @@ export function RerunButton({ project, run }: { project: string; run: RunDetail 
         description={
           <>
             A new run of <span className="font-mono">{run.pipeline}</span> v{run.version} in the experiment{" "}
-            <span className="font-medium text-slate-700">{run.experiment.name}</span>, linked to this one. Every step runs again.
+            <span className="font-medium text-slate-700">{run.experiment.name}</span>, linked to this one. Steps whose cache key did not
+            change reuse their cached result, unless No cache is on.
           </>
         }
       >
@@ -120,5 +121,71 @@ export function RetryButton({ project, run }: { project: string; run: RunDetail 
         </div>
       ) : null}
     </div>
+  );
+}
+
+/**
+ * Delete a finished run: the dialog first asks the API what would go (a dry run: the artifacts
+ * that no other run and no cache entry uses, and their bytes), then deletes on confirmation.
+ */
+export function DeleteRunButton({ project, run }: { project: string; run: RunDetail }) {
+  const router = useRouter();
+  const [open, setOpen] = useState(false);
+  const preview = useDeleteRunPreview(project, run.id, open);
+  const remove = useDeleteRuns(project);
+  const close = () => {
+    if (remove.isPending) return;
+    setOpen(false);
+    remove.reset();
+  };
+  if (isActiveRunStatus(run.status)) return null;
+  const p = preview.data;
+  return (
+    <>
+      <Button variant="ghost" onClick={() => setOpen(true)} title="Delete this run and the artifacts only it uses">
+        <XIcon /> Delete
+      </Button>
+      <Dialog
+        open={open}
+        onClose={close}
+        title="Delete this run?"
+        footer={
+          <>
+            <Button variant="ghost" onClick={close} disabled={remove.isPending}>
+              Keep it
+            </Button>
+            <Button
+              variant="danger"
+              disabled={!p || remove.isPending}
+              onClick={() => remove.mutate({ runIds: [run.id] }, { onSuccess: () => router.push(projectPath(project, "runs")) })}
+            >
+              {remove.isPending ? <Spinner className="size-3.5" /> : <XIcon />}
+              Delete run
+            </Button>
+          </>
+        }
+      >
+        <div className="space-y-3 text-sm text-slate-600" data-testid="delete-run-preview">
+          <p>
+            Run <span className="font-mono font-medium text-slate-800">{shortId(run.id)}</span>, its steps, logs and metrics will be deleted. This
+            can&apos;t be undone.
+          </p>
+          {preview.isPending ? (
+            <p className="flex items-center gap-2 text-slate-500">
+              <Spinner className="size-3.5" /> Working out what it frees…
+            </p>
+          ) : preview.error ? (
+            <ErrorMessage error={preview.error} />
+          ) : p ? (
+            <p className="rounded-lg bg-slate-50 px-3 py-2 text-slate-700 ring-1 ring-slate-200">
+              {p.artifacts === 0
+                ? "No artifact is freed: other runs or cache entries still use all of its artifacts."
+                : `Frees ${pluralize(p.artifacts, "artifact")} (${formatBytes(p.bytes)}) that no other run or cache entry uses.`}
+            </p>
+          ) : null}
+          {remove.error ? <ErrorMessage error={remove.error} /> : null}
+        </div>
+      </Dialog>
+    </>
   );
 }

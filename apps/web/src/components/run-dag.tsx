@@ -17,6 +17,7 @@ import {
   type Node,
   type NodeProps,
 } from "@xyflow/react";
+import Link from "next/link";
 import type { RefObject } from "react";
 import { createContext, memo, useContext, useEffect, useMemo, useRef, useState } from "react";
 import type { StepStatus } from "@/lib/api-types";
@@ -39,6 +40,8 @@ export interface DagStep {
   subtitle?: string;
   /** The step was not run again: its outputs come from this run (retry of failed steps). */
   reusedFrom?: string | null;
+  /** A cache hit: the step did not run; its result came from this run's step (href: its page). */
+  cachedFrom?: { runId: string; stepName: string; href: string } | null;
 }
 
 type StepNodeData = { step: DagStep; selected: boolean };
@@ -67,7 +70,14 @@ function StepNodeView({ data }: NodeProps<StepNode>) {
             <span className="font-medium" style={{ color: step.status === "skipped" ? undefined : style.color }}>
               {style.label}
             </span>
-            {step.reusedFrom ? (
+            {step.cachedFrom ? (
+              <>
+                <span aria-hidden="true">·</span>
+                <span className="truncate text-indigo-600" title={`Not run: the cached result of step ${step.cachedFrom.stepName} of run ${step.cachedFrom.runId} was reused`}>
+                  from {step.cachedFrom.runId.slice(0, 8)}
+                </span>
+              </>
+            ) : step.reusedFrom ? (
               <>
                 <span aria-hidden="true">·</span>
                 <span className="truncate text-indigo-600" title={`Not run again: outputs reused from run ${step.reusedFrom}`}>
@@ -105,9 +115,22 @@ function StepNodeView({ data }: NodeProps<StepNode>) {
     onSelect && "cursor-pointer hover:shadow-md",
   );
 
+  // A sibling of the node's button (a link may not sit inside a button), over its top-right corner.
+  const cachedBadge = step.cachedFrom ? (
+    <Link
+      href={step.cachedFrom.href}
+      className="nodrag nopan absolute -top-2 right-2 z-10 rounded-full bg-indigo-600 px-2 py-px text-[10px] font-semibold text-white shadow-sm ring-2 ring-white hover:bg-indigo-500"
+      title={`Cached: reused the result of step ${step.cachedFrom.stepName} of run ${step.cachedFrom.runId}`}
+      data-testid={`dag-cached-${step.name}`}
+    >
+      Cached
+    </Link>
+  ) : null;
+
   return (
     <>
       <Handle type="target" position={Position.Left} isConnectable={false} className="opacity-0!" />
+      {cachedBadge}
       {onSelect ? (
         <button
           type="button"
@@ -118,6 +141,7 @@ function StepNodeView({ data }: NodeProps<StepNode>) {
           data-testid={`dag-node-${step.name}`}
           data-status={step.status}
           data-reused-from={step.reusedFrom ?? undefined}
+          data-cached-from={step.cachedFrom?.runId ?? undefined}
         >
           {content}
         </button>

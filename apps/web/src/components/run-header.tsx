@@ -9,7 +9,7 @@ import { cn } from "@/lib/cn";
 import { formatDateTime, formatNumber, formatValue, shortId } from "@/lib/format";
 import { useCancelRun } from "@/lib/queries";
 import { experimentPath, projectPath, runPath } from "@/lib/route-params";
-import { RerunButton, RetryButton } from "./run-actions";
+import { DeleteRunButton, RerunButton, RetryButton } from "./run-actions";
 import { RunNameEditor, RunNote, RunTags } from "./run-annotations";
 import { StatusBadge, StepCountsBar } from "./status-badge";
 import { LiveDuration } from "./time";
@@ -91,6 +91,7 @@ export function RunHeader({
   const isPipelineRun = run.pipeline !== null;
   const title = run.name?.trim() ? run.name : (run.pipeline ?? `MLflow run ${shortId(run.id)}`);
   const metrics = run.metrics ?? [];
+  const cached = run.steps.filter((s) => s.cache?.hit).length;
   return (
     <div className="border-b border-slate-200 bg-white">
       <div className="mx-auto max-w-[1600px] px-4 pt-4 pb-4 sm:px-6">
@@ -141,6 +142,15 @@ export function RunHeader({
                 </span>
               )}
               <StatusBadge status={run.status} testId="run-status" />
+              {run.noCache ? (
+                <span
+                  className="rounded-md bg-amber-50 px-2 py-0.5 text-xs font-medium text-amber-800 ring-1 ring-amber-200 ring-inset"
+                  title="Started with No cache: every step ran, none reused a cached result"
+                  data-testid="run-no-cache"
+                >
+                  No cache
+                </span>
+              ) : null}
               <button
                 type="button"
                 onClick={() => setRenaming(true)}
@@ -156,7 +166,7 @@ export function RunHeader({
             {/* Keyed by run: a new run's buttons get their own idempotency keys. */}
             {isPipelineRun ? <RerunButton key={`rerun-${run.id}`} project={project} run={run} /> : null}
             {isPipelineRun ? <RetryButton key={`retry-${run.id}`} project={project} run={run} /> : null}
-            {active ? <CancelRunButton project={project} run={run} /> : null}
+            {active ? <CancelRunButton project={project} run={run} /> : <DeleteRunButton key={`delete-${run.id}`} project={project} run={run} />}
           </div>
         </div>
 
@@ -194,7 +204,14 @@ export function RunHeader({
           </Meta>
           {isPipelineRun ? (
             <Meta label="Steps">
-              <StepCountsBar counts={run.stepCounts ?? {}} className="h-5" />
+              <span className="inline-flex items-center gap-2">
+                <StepCountsBar counts={run.stepCounts ?? {}} className="h-5" />
+                {cached > 0 ? (
+                  <span className="text-xs text-indigo-700" data-testid="run-cached-count">
+                    {cached === run.steps.length ? "all cached" : `${cached} cached`}
+                  </span>
+                ) : null}
+              </span>
             </Meta>
           ) : null}
         </dl>

@@ -9,15 +9,19 @@ import { isActiveRunStatus } from "@/lib/api-types";
 import { cn } from "@/lib/cn";
 import { formatDateTime } from "@/lib/format";
 import { useRun } from "@/lib/queries";
-import { projectPath } from "@/lib/route-params";
+import { projectPath, stepPath } from "@/lib/route-params";
 import { RunDag, type DagStep } from "./run-dag";
 import { RunHeader } from "./run-header";
 import { StatusBadge } from "./status-badge";
 import { StepPanel } from "./step-panel";
 import { LiveDuration } from "./time";
 import { ErrorState, Skeleton, Spinner } from "./ui/feedback";
-import { ChartIcon, GraphIcon, ListIcon } from "./ui/icons";
+import { ChartIcon, ColumnsIcon, GraphIcon, LinkIcon, ListIcon } from "./ui/icons";
 import { RunMetrics } from "./run-metrics";
+import { RunArtifacts, RunLineage } from "./run-artifacts";
+
+type RunTab = "graph" | "list" | "artifacts" | "lineage" | "metrics";
+const RUN_TABS: readonly RunTab[] = ["graph", "list", "artifacts", "lineage", "metrics"];
 
 export function RunView({ project, id }: { project: string; id: string }) {
   const router = useRouter();
@@ -25,16 +29,24 @@ export function RunView({ project, id }: { project: string; id: string }) {
   const searchParams = useSearchParams();
   const selectedName = searchParams.get("step");
   // null: the default for the run (graph for pipeline runs; metrics for MLflow runs, which have no steps).
-  const [chosenView, setView] = useState<"graph" | "list" | "metrics" | null>(searchParams.get("tab") === "metrics" ? "metrics" : null);
+  const tabParam = searchParams.get("tab");
+  const [chosenView, setChosenView] = useState<RunTab | null>(RUN_TABS.includes(tabParam as RunTab) ? (tabParam as RunTab) : null);
   const run = useRun(project, id);
 
-  // The selected step lives in the URL (?step=NAME) so a step view can be shared as a link.
-  const setStep = (name: string | null) => {
+  // The selected step, tab and artifact live in the URL (?step=, ?tab=, ?artifact=) so a view can be shared as a link.
+  const setParams = (changes: Record<string, string | null>) => {
     const sp = new URLSearchParams(searchParams.toString());
-    if (name) sp.set("step", name);
-    else sp.delete("step");
+    for (const [key, value] of Object.entries(changes)) {
+      if (value) sp.set(key, value);
+      else sp.delete(key);
+    }
     const qs = sp.toString();
     router.replace(qs ? `${pathname}?${qs}` : pathname, { scroll: false });
+  };
+  const setStep = (name: string | null) => setParams({ step: name });
+  const setView = (view: RunTab) => {
+    setChosenView(view);
+    setParams({ tab: view === "graph" ? null : view, artifact: view === "artifacts" ? searchParams.get("artifact") : null });
   };
 
   const data = run.data;
@@ -49,8 +61,16 @@ export function RunView({ project, id }: { project: string; id: string }) {
         startedAt: s.startedAt,
         finishedAt: s.finishedAt ?? (isActiveRunStatus(data!.status) ? null : (data!.finishedAt ?? s.startedAt)),
         reusedFrom: s.reusedFromRunId ?? null,
+        cachedFrom:
+          s.cache?.hit && s.cache.fromRunId
+            ? {
+                runId: s.cache.fromRunId,
+                stepName: s.cache.fromStep ?? s.name,
+                href: stepPath(project, s.cache.fromRunId, s.cache.fromStep ?? s.name),
+              }
+            : null,
       })),
-    [data],
+    [data, project],
   );
 
   if (run.isPending) return <RunSkeleton />;
@@ -81,6 +101,8 @@ export function RunView({ project, id }: { project: string; id: string }) {
       ? ([
           ["graph", "Graph", GraphIcon],
           ["list", "List", ListIcon],
+          ["artifacts", "Artifacts", ColumnsIcon],
+          ["lineage", "Lineage", LinkIcon],
         ] as const)
       : []),
     ["metrics", `Metrics${data.metrics?.length ? ` (${data.metrics.length})` : ""}`, ChartIcon] as const,
@@ -98,7 +120,7 @@ export function RunView({ project, id }: { project: string; id: string }) {
       <div className="relative flex min-h-0 flex-1">
         <div className="flex min-w-0 flex-1 flex-col">
           <div className="flex items-center justify-between gap-2 border-b border-slate-200 bg-white/70 px-4 py-1.5 sm:px-6">
-            <div className="flex rounded-lg bg-slate-100 p-0.5" role="tablist" aria-label="Run view">
+            <div className="flex min-w-0 overflow-x-auto rounded-lg bg-slate-100 p-0.5" role="tablist" aria-label="Run view">
               {tabs.map(([key, label, Icon]) => (
                 <button
                   key={key}
@@ -115,15 +137,24 @@ export function RunView({ project, id }: { project: string; id: string }) {
                 </button>
               ))}
             </div>
-            <div className="flex items-center gap-2 text-xs text-slate-500">
+            <div className="hidden shrink-0 items-center gap-2 text-xs text-slate-500 sm:flex">
               {run.isFetching ? <Spinner className="size-3 text-slate-300" /> : null}
               {hasSteps ? <span>{data.steps.length} steps</span> : <span>Logged through the MLflow API: no steps</span>}
               {isActiveRunStatus(data.status) ? <span className="text-blue-600">· updating live</span> : null}
             </div>
           </div>
-          <div className={cn("relative min-h-0 bg-slate-50 lg:h-auto lg:flex-1", view === "metrics" ? "overflow-y-auto" : "h-[60dvh]")}>
+          <div
+            className={cn(
+              "relative min-h-0 bg-slate-50 lg:h-auto lg:flex-1",
+              view === "metrics" ? "overflow-y-auto" : view === "artifacts" ? "min-h-[60dvh] lg:overflow-hidden" : "h-[60dvh]",
+            )}
+          >
             {view === "metrics" ? (
               <RunMetrics project={project} run={data} />
+            ) : view === "artifacts" ? (
+              <RunArtifacts project={project} run={data} selected={searchParams.get("artifact")} onSelect={(key) => setParams({ artifact: key })} />
+            ) : view === "lineage" ? (
+              <RunLineage project={project} run={data} />
             ) : data.steps.length === 0 ? (
               <div className="flex h-full items-center justify-center text-sm text-slate-500">This run has no steps.</div>
             ) : view === "graph" ? (
@@ -198,7 +229,7 @@ function StepsList({
                 <StatusBadge status={s.status} size="sm" />
               </td>
               <td className="px-4 py-2 text-slate-600 tabular-nums">
-                {s.attempt}/{s.maxAttempts}
+                {s.cache?.hit ? <span className="text-indigo-700">cached</span> : s.reusedFromRunId ? <span className="text-indigo-700">reused</span> : `${s.attempt}/${s.maxAttempts}`}
               </td>
               <td className="px-4 py-2 whitespace-nowrap text-slate-600">{formatDateTime(s.startedAt)}</td>
               <td className="px-4 py-2 text-slate-600">

@@ -69,30 +69,18 @@ function ParamInput({
   const text = typeof value === "string" ? value : "";
 
   switch (field.control) {
-    case "boolean": {
-      const checked = value === true;
+    case "boolean":
       return (
-        <button
-          {...common}
-          type="button"
-          role="switch"
-          aria-checked={checked}
-          onClick={() => onChange(!checked)}
-          className={cn(
-            "relative inline-flex h-6 w-11 shrink-0 items-center rounded-full transition-colors",
-            "focus-visible:outline-2 focus-visible:outline-offset-2 focus-visible:outline-indigo-500",
-            checked ? "bg-indigo-600" : "bg-slate-300",
-          )}
-        >
-          <span
-            className={cn(
-              "inline-block size-5 rounded-full bg-white shadow transition-transform",
-              checked ? "translate-x-5.5" : "translate-x-0.5",
-            )}
-          />
-        </button>
+        <Switch
+          id={inputId}
+          checked={value === true}
+          onChange={onChange}
+          describedBy={describedBy}
+          name={field.name}
+          invalid={invalid}
+          required={field.required}
+        />
       );
-    }
     case "enum":
       return (
         <select {...common} value={text} onChange={(e) => onChange(e.target.value)} className={inputClass(invalid)}>
@@ -189,6 +177,7 @@ export function StartRunForm({
   );
   const [runName, setRunName] = useState(initialName ?? "");
   const [experiment, setExperiment] = useState("");
+  const [noCache, setNoCache] = useState(false);
   const [idempotencyKey] = useState(newIdempotencyKey);
   const [clientErrors, setClientErrors] = useState<Record<string, string>>({});
   const [serverFieldErrors, setServerFieldErrors] = useState<Record<string, string>>({});
@@ -239,10 +228,18 @@ export function StartRunForm({
         },
     };
     if (rerunOf) {
-      rerun.mutate({ params: body, idempotencyKey, ...(name ? { name } : {}) }, callbacks);
+      rerun.mutate({ params: body, idempotencyKey, ...(name ? { name } : {}), ...(noCache ? { noCache } : {}) }, callbacks);
     } else {
       startRun.mutate(
-        { pipeline, version, params: body, idempotencyKey, ...(name ? { name } : {}), ...(experiment.trim() ? { experiment: experiment.trim() } : {}) },
+        {
+          pipeline,
+          version,
+          params: body,
+          idempotencyKey,
+          ...(name ? { name } : {}),
+          ...(experiment.trim() ? { experiment: experiment.trim() } : {}),
+          ...(noCache ? { noCache } : {}),
+        },
         callbacks,
       );
     }
@@ -386,8 +383,60 @@ export function StartRunForm({
         )}
       </div>
 
+      <div className="flex items-start justify-between gap-4 border-t border-slate-100 pt-5">
+        <div>
+          <label htmlFor={`${baseId}-no-cache`} className="text-sm font-medium text-slate-800">
+            No cache
+          </label>
+          <p id={`${baseId}-no-cache-desc`} className="mt-0.5 text-xs text-slate-500">
+            Run every step, even those with a cached result from an earlier run. Their new results are still cached for later runs.
+          </p>
+        </div>
+        <Switch id={`${baseId}-no-cache`} checked={noCache} onChange={setNoCache} describedBy={`${baseId}-no-cache-desc`} />
+      </div>
+
       <SubmitRow pending={start.isPending} formId={formId} onCancel={onCancel} label={rerunOf ? "Start rerun" : "Start run"} />
     </form>
+  );
+}
+
+/** An on/off switch (role="switch"), as for boolean params. */
+function Switch({
+  id,
+  checked,
+  onChange,
+  describedBy,
+  name,
+  invalid,
+  required,
+}: {
+  id: string;
+  checked: boolean;
+  onChange: (v: boolean) => void;
+  describedBy?: string | undefined;
+  name?: string;
+  invalid?: boolean;
+  required?: boolean;
+}) {
+  return (
+    <button
+      id={id}
+      name={name}
+      type="button"
+      role="switch"
+      aria-checked={checked}
+      aria-describedby={describedBy}
+      aria-invalid={invalid || undefined}
+      aria-required={required || undefined}
+      onClick={() => onChange(!checked)}
+      className={cn(
+        "relative inline-flex h-6 w-11 shrink-0 items-center rounded-full transition-colors",
+        "focus-visible:outline-2 focus-visible:outline-offset-2 focus-visible:outline-indigo-500",
+        checked ? "bg-indigo-600" : "bg-slate-300",
+      )}
+    >
+      <span className={cn("inline-block size-5 rounded-full bg-white shadow transition-transform", checked ? "translate-x-5.5" : "translate-x-0.5")} />
+    </button>
   );
 }
 

@@ -6,9 +6,14 @@ import { useState } from "react";
 import type { JsonValue, RunDetail, Step } from "@/lib/api-types";
 import { isActiveRunStatus, isActiveStepStatus } from "@/lib/api-types";
 import { cn } from "@/lib/cn";
-import { formatDateTime, formatDateTimeShort, shortId } from "@/lib/format";
-import { runPath } from "@/lib/route-params";
+import { formatBytes, formatDateTime, formatDateTimeShort, shortDigest, shortId } from "@/lib/format";
+import { useRunArtifacts } from "@/lib/queries";
+import { artifactPath, stepPath } from "@/lib/route-params";
+import { explainRunReason } from "@/lib/run-reason";
 import { explainFailure } from "@/lib/status";
+import { DownloadLink } from "./artifact-preview";
+import { ArtifactTypeBadge } from "./lineage-graph";
+import { ProducedBy } from "./run-artifacts";
 import { LogView } from "./log-view";
 import { StatusBadge } from "./status-badge";
 import { LiveDuration } from "./time";
@@ -41,6 +46,85 @@ function renderOutput(value: JsonValue) {
   return JSON.stringify(value, null, 2);
 }
 
+/** An output value that references stored content (shown under Artifacts, not as JSON). */
+function isArtifactRef(value: JsonValue): boolean {
+  return typeof value === "object" && value !== null && !Array.isArray(value) && typeof value.artifactId === "string" && typeof value.digest === "string";
+}
+
+/** "Why did this run?": the run reason in plain words, with the parts of the cache key that changed. */
+function WhyDidThisRun({ project, step }: { project: string; step: Step }) {
+  if (!step.runReason) return null;
+  const { summary, changes, comparedWith } = explainRunReason(step.runReason);
+  return (
+    <Section title="Why did this run?">
+      <div className="space-y-2 text-sm text-slate-700" data-testid="run-reason" data-reason={step.runReason.reason}>
+        <p>{summary}</p>
+        {changes.length > 0 ? (
+          <ul className="space-y-1 rounded-lg border border-slate-200 bg-slate-50 px-3 py-2 font-mono text-xs text-slate-800">
+            {changes.map((c, i) => (
+              <li key={i} className="break-words">
+                {c}
+              </li>
+            ))}
+          </ul>
+        ) : null}
+        {comparedWith ? (
+          <p className="text-xs text-slate-500">
+            Compared with step <span className="font-mono">{comparedWith.stepName}</span> of run{" "}
+            <Link
+              href={stepPath(project, comparedWith.runId, comparedWith.stepName)}
+              className="font-mono font-medium text-indigo-600 hover:underline"
+              title={comparedWith.runId}
+            >
+              {shortId(comparedWith.runId)}
+            </Link>
+            , its latest earlier execution.
+          </p>
+        ) : null}
+      </div>
+    </Section>
+  );
+}
+
+/** The artifacts a step consumed and produced (cached and reused steps: their recorded outputs). */
+function StepArtifacts({ project, run, step }: { project: string; run: RunDetail; step: Step }) {
+  const artifacts = useRunArtifacts(project, run.id, isActiveRunStatus(run.status));
+  const hasArtifactOutputs = Object.values(step.outputs ?? {}).some(isArtifactRef);
+  const inputs = artifacts.data?.inputs.filter((a) => a.step === step.name) ?? [];
+  const outputs = artifacts.data?.outputs.filter((a) => a.step === step.name) ?? [];
+  if (!hasArtifactOutputs && inputs.length === 0 && outputs.length === 0) return null;
+  const rows = [...inputs.map((a) => ["in", a] as const), ...outputs.map((a) => ["out", a] as const)];
+  return (
+    <Section title="Artifacts">
+      {artifacts.error ? (
+        <p className="text-sm text-red-700">{artifacts.error.message}</p>
+      ) : !artifacts.data ? (
+        <p className="text-sm text-slate-400">Loading…</p>
+      ) : (
+        <ul className="divide-y divide-slate-100 rounded-lg border border-slate-200" data-testid="step-artifacts">
+          {rows.map(([direction, a]) => (
+            <li key={`${direction}:${a.name}`} className="flex items-center justify-between gap-2 px-3 py-2 text-xs" data-direction={direction}>
+              <span className="flex min-w-0 items-center gap-2">
+                <span className={cn("w-7 shrink-0 font-semibold uppercase", direction === "in" ? "text-indigo-600" : "text-emerald-700")}>{direction}</span>
+                <Link href={artifactPath(project, a.id)} className="truncate font-mono text-[13px] font-medium text-slate-900 hover:text-indigo-600" title={`sha256 ${a.digest}`}>
+                  {a.name}
+                </Link>
+                <ArtifactTypeBadge type={a.type} />
+                <ProducedBy project={project} artifact={a} runId={run.id} />
+              </span>
+              <span className="flex shrink-0 items-center gap-2 text-slate-500 tabular-nums">
+                {formatBytes(a.size)}
+                <span className="hidden font-mono sm:inline">{shortDigest(a.digest)}</span>
+                <DownloadLink project={project} artifactId={a.id} label="" className="h-7 px-1.5" ariaLabel={`Download ${a.name}`} />
+              </span>
+            </li>
+          ))}
+        </ul>
+      )}
+    </Section>
+  );
+}
+
 /** A step can be left without finishedAt when its run ended around it (e.g. cancelled): close the interval at the run's end. */
 function stepEnd(step: Step, run: RunDetail): string | null {
   if (step.finishedAt) return step.finishedAt;
@@ -71,7 +155,11 @@ export function StepPanel({
   const explanation = explainFailure(step.failureKind, { willRetry, attemptsLeft });
   const attemptInfo = step.attempts.find((a) => a.attempt === attempt);
   const attemptRunning = attempt === latest && step.status === "running";
-  const outputs = Object.entries(step.outputs ?? {});
+  const outputs = Object.entries(step.outputs ?? {}).filter(([, v]) => !isArtifactRef(v));
+  const cachedFrom = step.cache?.hit && step.cache.fromRunId ? { runId: step.cache.fromRunId, stepName: step.cache.fromStep ?? step.name } : null;
+  const cachedHref = cachedFrom ? stepPath(project, cachedFrom.runId, cachedFrom.stepName) : null;
+  const notRun = !!cachedFrom || !!step.reusedFromRunId;
+  const onlyArtifacts = outputs.length === 0 && Object.values(step.outputs ?? {}).some(isArtifactRef);
 
   return (
     <aside
@@ -86,6 +174,11 @@ export function StepPanel({
               {step.name}
             </h2>
             <StatusBadge status={step.status} size="sm" />
+            {step.cache?.hit ? (
+              <span className="rounded-full bg-indigo-600 px-2 py-0.5 text-[11px] font-semibold text-white" data-testid="step-cached-badge">
+                Cached
+              </span>
+            ) : null}
           </div>
           {step.template && step.template !== step.name ? (
             <p className="mt-0.5 text-xs text-slate-500">
@@ -106,7 +199,9 @@ export function StepPanel({
       <div className="min-h-0 flex-1 overflow-y-auto">
         <dl className="grid grid-cols-2 gap-x-4 gap-y-3 px-5 py-4 sm:grid-cols-3">
           <Field label="Attempt">
-            {step.reusedFromRunId ? (
+            {cachedFrom ? (
+              <span className="text-indigo-700">cached</span>
+            ) : step.reusedFromRunId ? (
               <span className="text-indigo-700">reused</span>
             ) : (
               <span className="tabular-nums">
@@ -141,13 +236,26 @@ export function StepPanel({
           ) : null}
         </dl>
 
+        {cachedFrom && cachedHref ? (
+          <div className="mx-5 mb-4 flex gap-2 rounded-lg border border-indigo-200 bg-indigo-50/70 px-3.5 py-2.5 text-sm text-indigo-900" data-testid="cached-step">
+            <RerunIcon className="mt-0.5 shrink-0 text-indigo-500" />
+            <p>
+              Cached: this step did not run. Its result was reused from step <span className="font-mono">{cachedFrom.stepName}</span> of run{" "}
+              <Link href={cachedHref} className="font-mono font-medium text-indigo-700 underline-offset-2 hover:underline" title={cachedFrom.runId}>
+                {shortId(cachedFrom.runId)}
+              </Link>
+              , which ran with the same cache key{step.cache.key ? <span className="font-mono text-indigo-700/80"> ({shortDigest(step.cache.key)})</span> : null}.
+            </p>
+          </div>
+        ) : null}
+
         {step.reusedFromRunId ? (
           <div className="mx-5 mb-4 flex gap-2 rounded-lg border border-indigo-200 bg-indigo-50/70 px-3.5 py-2.5 text-sm text-indigo-900" data-testid="reused-step">
             <RerunIcon className="mt-0.5 shrink-0 text-indigo-500" />
             <p>
               Reused from run{" "}
               <Link
-                href={`${runPath(project, step.reusedFromRunId)}?step=${encodeURIComponent(step.name)}`}
+                href={stepPath(project, step.reusedFromRunId, step.name)}
                 className="font-mono font-medium text-indigo-700 underline-offset-2 hover:underline"
                 title={step.reusedFromRunId}
               >
@@ -189,6 +297,8 @@ export function StepPanel({
           </div>
         ) : null}
 
+        <WhyDidThisRun project={project} step={step} />
+
         <Section title="Command" actions={step.command ? <CopyButton text={step.command} /> : null}>
           {step.command ? (
             <pre className="max-h-48 overflow-auto rounded-lg bg-slate-900 px-3 py-2.5 font-mono text-xs leading-relaxed whitespace-pre-wrap text-slate-100">
@@ -225,11 +335,18 @@ export function StepPanel({
           }
         >
           {/* No attempt record yet (not started, or a retry still queued): nothing to read or tail. */}
-          {step.reusedFromRunId ? (
+          {cachedHref && cachedFrom ? (
+            <p className="rounded-lg border border-dashed border-slate-300 px-4 py-6 text-center text-sm text-slate-500">
+              Not run: the result came from the cache.{" "}
+              <Link href={cachedHref} className="font-medium text-indigo-600 hover:underline">
+                See its log in run {shortId(cachedFrom.runId)}
+              </Link>
+            </p>
+          ) : step.reusedFromRunId ? (
             <p className="rounded-lg border border-dashed border-slate-300 px-4 py-6 text-center text-sm text-slate-500">
               Not run in this run.{" "}
               <Link
-                href={`${runPath(project, step.reusedFromRunId)}?step=${encodeURIComponent(step.name)}`}
+                href={stepPath(project, step.reusedFromRunId, step.name)}
                 className="font-medium text-indigo-600 hover:underline"
               >
                 See its log in run {shortId(step.reusedFromRunId)}
@@ -255,6 +372,9 @@ export function StepPanel({
           )}
         </Section>
 
+        <StepArtifacts project={project} run={run} step={step} />
+
+        {onlyArtifacts ? null : (
         <Section title="Outputs">
           {outputs.length === 0 ? (
             <p className="text-sm text-slate-400">{isActiveStepStatus(step.status) ? "Not produced yet." : "No outputs."}</p>
@@ -273,8 +393,9 @@ export function StepPanel({
             </dl>
           )}
         </Section>
+        )}
 
-        {step.reusedFromRunId ? null : (
+        {notRun ? null : (
         <Section title={`Attempts (${step.attempts.length})`}>
           {step.attempts.length === 0 ? (
             <p className="text-sm text-slate-400">No attempts yet.</p>

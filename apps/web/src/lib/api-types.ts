@@ -197,7 +197,40 @@ export interface Step {
   /** Set when the step was not run again: its outputs come from that run (retry of failed steps). */
   reusedFromRunId: string | null;
   attempts: StepAttempt[];
+  cache: StepCache;
+  /** Why the step ran instead of reusing a cached result; null for cache hits and steps that have not run. */
+  runReason: RunReason | null;
 }
+
+export interface StepCache {
+  /** null: caching is off for this step. */
+  key: string | null;
+  /** The step did not run: a cached result was reused (from fromRunId / fromStep). */
+  hit: boolean;
+  fromRunId: string | null;
+  fromStep: string | null;
+}
+
+/** A part of a step's cache key that changed: command, shell, image, code, outputs, `env.X`, `params.X`, `inputs.S.X`. */
+export interface KeyChange {
+  part: string;
+  before: JsonValue;
+  after: JsonValue;
+}
+
+export interface ComparedWith {
+  runId: string;
+  stepName: string;
+}
+
+export type RunReason =
+  | { reason: "cache-disabled" }
+  | { reason: "nondeterministic" }
+  | { reason: "run-no-cache"; changes: KeyChange[] }
+  | { reason: "first-execution" }
+  | { reason: "changed"; changes: KeyChange[]; comparedWith: ComparedWith }
+  | { reason: "expired"; maxAgeMs: number; cachedAt: string; comparedWith: ComparedWith | null }
+  | { reason: "no-cached-result"; comparedWith: ComparedWith };
 
 /** Summary of one metric's series. Values are null when NaN or infinite (JSON can't carry them). */
 export interface MetricSummary {
@@ -213,6 +246,8 @@ export interface MetricSummary {
 
 export interface RunDetail extends RunSummary {
   failFast: boolean;
+  /** Started with "no cache": no step reused a cached result. */
+  noCache: boolean;
   tags: Record<string, string>;
   note: string;
   metrics: (MetricSummary & { key: string })[];
@@ -228,6 +263,8 @@ export interface StartRunRequest {
   name?: string;
   /** A repeated request with the same key returns the first request's run (a double click starts one run). */
   idempotencyKey?: string;
+  /** Run every step even when a cached result exists. */
+  noCache?: boolean;
 }
 
 export interface RerunRequest {
@@ -235,6 +272,7 @@ export interface RerunRequest {
   params?: Record<string, JsonValue>;
   name?: string;
   idempotencyKey?: string;
+  noCache?: boolean;
 }
 
 export interface RetryRequest {
@@ -368,4 +406,163 @@ export interface LogPage {
   nextAfter: number;
   /** True when the attempt is finished and no lines remain after `nextAfter`. */
   complete: boolean;
+}
+
+// ---------------------------------------------------------------- artifacts and lineage
+
+export type ArtifactKind = "file" | "directory";
+
+/** What the worker recorded about an output (every field optional). */
+export interface ArtifactMetadata {
+  fileName?: string;
+  mediaType?: string;
+  /** CSV/TSV: the header's columns. */
+  columns?: string[];
+  /** CSV/TSV: data rows in the file. */
+  rows?: number;
+  fileCount?: number;
+  [key: string]: JsonValue | undefined;
+}
+
+export interface StepRefPair {
+  runId: string;
+  stepName: string;
+}
+
+export interface ArtifactInfo {
+  id: string;
+  /** sha256 hex of the file, or of a directory's manifest. */
+  digest: string;
+  kind: ArtifactKind;
+  size: number;
+  fileCount: number;
+  createdAt: string;
+}
+
+export interface RunArtifact extends ArtifactInfo {
+  /** The step of the run that output it (inputs: that consumed it). */
+  step: string;
+  /** Output name; for inputs the reference (`prepare.data`). */
+  name: string;
+  /** dataset, model, metrics, file, directory. */
+  type: string;
+  metadata: ArtifactMetadata;
+  /** The step that actually produced it (for cached and reused steps, the one that ran). */
+  producedBy: StepRefPair | null;
+  /** The step of this run did not run (cache hit or reused). */
+  cached: boolean;
+}
+
+export interface RunArtifacts {
+  outputs: RunArtifact[];
+  inputs: RunArtifact[];
+}
+
+export interface ArtifactUse {
+  runId: string;
+  runName: string | null;
+  runStatus: RunStatus;
+  pipeline: string | null;
+  version: number | null;
+  stepName: string;
+  name: string;
+  at: string;
+  /** A consumer that reused the result of a step that consumed it (a cache hit). */
+  cached: boolean;
+}
+
+export interface ArtifactDetail extends ArtifactInfo {
+  type: string | null;
+  name: string | null;
+  metadata: ArtifactMetadata;
+  producers: ArtifactUse[];
+  producerCount: number;
+  consumers: ArtifactUse[];
+  consumerCount: number;
+  cacheEntries: number;
+  files: { path: string; size: number; digest: string }[] | null;
+  filesTruncated: boolean;
+}
+
+interface PreviewBase {
+  path: string | null;
+  size: number;
+  mediaType: string;
+}
+
+export type ArtifactPreview = PreviewBase &
+  (
+    | { format: "csv" | "tsv"; columns: string[]; rows: string[][]; totalRows: number | null; truncated: boolean }
+    | { format: "json"; value: JsonValue }
+    | { format: "text"; text: string; truncated: boolean }
+    | { format: "image" }
+    | { format: "binary" }
+    | { format: "directory"; files: { path: string; size: number }[]; fileCount: number }
+  );
+
+export type LineageDirection = "upstream" | "downstream" | "both";
+
+export type LineageNode =
+  | {
+      id: string;
+      kind: "artifact";
+      artifactId: string;
+      digest: string;
+      type: string | null;
+      name: string | null;
+      storage: ArtifactKind;
+      size: number;
+      /** A raw dataset: its producers consumed no artifacts. */
+      raw: boolean;
+    }
+  | {
+      id: string;
+      kind: "step";
+      runId: string;
+      runName: string | null;
+      pipeline: string | null;
+      version: number | null;
+      stepName: string;
+      status: StepStatus;
+      cached: boolean;
+      cachedFrom: StepRefPair | null;
+      createdAt: string;
+    }
+  | { id: string; kind: "code"; pipeline: string; version: number; codeDigest: string | null; contentDigest: string };
+
+export interface LineageEdge {
+  id: string;
+  source: string;
+  target: string;
+  kind: "produced" | "consumed" | "code";
+  label: string | null;
+}
+
+export interface LineageGraph {
+  root: string | null;
+  nodes: LineageNode[];
+  edges: LineageEdge[];
+  /** The depth or node limit cut the graph short. */
+  truncated: boolean;
+}
+
+// ---------------------------------------------------------------- retention
+
+export interface DeleteRunsRequest {
+  runIds?: string[];
+  /** ISO date-time: finished runs that finished before it. */
+  finishedBefore?: string;
+  dryRun?: boolean;
+}
+
+export interface DeleteRunsResponse {
+  dryRun: boolean;
+  runs: number;
+  runIds: string[];
+  /** More runs match finishedBefore than one call deletes. */
+  more: boolean;
+  /** Artifacts no remaining run or cache entry refers to. */
+  artifacts: number;
+  /** Stored bytes freed. */
+  bytes: number;
 }

@@ -1,4 +1,11 @@
 import type {
+  DeleteRunsRequest,
+  DeleteRunsResponse,
+  ArtifactDetail,
+  ArtifactPreview,
+  LineageDirection,
+  LineageGraph,
+  RunArtifacts,
   ApiErrorBody,
   ApiIssue,
   CompareResponse,
@@ -217,6 +224,25 @@ export const api = {
       { signal },
     ),
 
+  getRunArtifacts: (project: string, runId: string, signal?: AbortSignal) =>
+    request<RunArtifacts>(`/projects/${enc(project)}/runs/${enc(runId)}/artifacts`, { signal }),
+
+  getRunLineage: (project: string, runId: string, signal?: AbortSignal) =>
+    request<LineageGraph>(`/projects/${enc(project)}/runs/${enc(runId)}/lineage`, { signal }),
+
+  getArtifact: (project: string, id: string, signal?: AbortSignal) =>
+    request<ArtifactDetail>(`/projects/${enc(project)}/artifacts/${enc(id)}`, { signal }),
+
+  getArtifactPreview: (project: string, id: string, path: string | null, signal?: AbortSignal) =>
+    request<ArtifactPreview>(`/projects/${enc(project)}/artifacts/${enc(id)}/preview${query({ path })}`, { signal }),
+
+  getArtifactLineage: (project: string, id: string, direction: LineageDirection, depth: number, signal?: AbortSignal) =>
+    request<LineageGraph>(`/projects/${enc(project)}/artifacts/${enc(id)}/lineage${query({ direction, depth })}`, { signal }),
+
+  /** Deletes finished runs and the artifacts only they use (dryRun: only says what would go). */
+  deleteRuns: (project: string, body: DeleteRunsRequest) =>
+    request<DeleteRunsResponse>(`/projects/${enc(project)}/runs/delete`, { method: "POST", body: JSON.stringify(body) }),
+
   cancelRun: (project: string, id: string) =>
     request<RunDetail>(`/projects/${enc(project)}/runs/${enc(id)}/cancel`, { method: "POST" }),
 
@@ -248,4 +274,9 @@ export function stepLogStreamUrl(
     attempt: opts.attempt,
     after: opts.after,
   })}`;
+}
+
+/** Download URL of an artifact's content (a directory without `path` downloads as a tar archive); also an <img> source. */
+export function artifactContentUrl(project: string, id: string, path?: string | null): string {
+  return `${API_BASE}/projects/${enc(project)}/artifacts/${enc(id)}/content${query({ path })}`;
 }

@@ -129,3 +129,35 @@ export function formatNumber(value: number | null | undefined): string {
 export function runLabel(run: { id: string; name: string | null }): string {
   return run.name?.trim() ? run.name : shortId(run.id);
 }
+
+/** Byte sizes: 512 B, 1.5 KB, 23 MB, 4.1 GB (powers of 1024, as file managers show them). */
+export function formatBytes(bytes: number | null | undefined): string {
+  if (bytes === null || bytes === undefined || !Number.isFinite(bytes) || bytes < 0) return "—";
+  if (bytes < 1024) return `${bytes} B`;
+  const units = ["KB", "MB", "GB", "TB", "PB"];
+  let value = bytes / 1024;
+  let unit = 0;
+  while (value >= 1024 && unit < units.length - 1) {
+    value /= 1024;
+    unit++;
+  }
+  return `${value < 10 ? value.toFixed(1).replace(/\.0$/, "") : Math.round(value)} ${units[unit]}`;
+}
+
+/** The first 12 hex digits of a sha256: enough to tell contents apart at a glance. */
+export function shortDigest(digest: string): string {
+  return digest.replace(/^sha256:/, "").slice(0, 12);
+}
+
+/** A cache age such as 7d, 36h, 90m, 45s (the largest unit that divides it, else rounded hours). */
+export function formatAge(ms: number): string {
+  if (!Number.isFinite(ms) || ms < 0) return "—";
+  const units: [number, string][] = [
+    [86_400_000, "d"],
+    [3_600_000, "h"],
+    [60_000, "m"],
+    [1000, "s"],
+  ];
+  for (const [size, unit] of units) if (ms >= size && ms % size === 0) return `${ms / size}${unit}`;
+  return ms >= 3_600_000 ? `${Math.round(ms / 3_600_000)}h` : ms >= 60_000 ? `${Math.round(ms / 60_000)}m` : `${Math.round(ms / 1000)}s`;
+}

@@ -10,6 +10,8 @@ import {
 } from "@tanstack/react-query";
 import { api } from "./api";
 import type {
+  DeleteRunsRequest,
+  LineageDirection,
   ExperimentRunsPage,
   ExperimentRunsQuery,
   MetricSeries,
@@ -272,5 +274,79 @@ export function useRunMetricHistory(project: string, runId: string, keys: string
       isPending: results.some((r) => r.isPending),
       error: results.find((r) => r.error)?.error ?? null,
     }),
+  });
+}
+
+// ---------------------------------------------------------------- artifacts and lineage
+
+/** A run's artifacts: refreshed while the run is active (steps add outputs as they finish). */
+export function useRunArtifacts(project: string, runId: string, live: boolean) {
+  return useQuery({
+    queryKey: queryKeys.runArtifacts(project, runId),
+    queryFn: ({ signal }) => api.getRunArtifacts(project, runId, signal),
+    refetchInterval: live ? RUN_POLL_MS * 2 : false,
+  });
+}
+
+export function useRunLineage(project: string, runId: string, live: boolean) {
+  return useQuery({
+    queryKey: queryKeys.runLineage(project, runId),
+    queryFn: ({ signal }) => api.getRunLineage(project, runId, signal),
+    placeholderData: keepPreviousData,
+    refetchInterval: live ? RUN_POLL_MS * 2 : false,
+  });
+}
+
+export function useArtifact(project: string, id: string) {
+  return useQuery({
+    queryKey: queryKeys.artifact(project, id),
+    queryFn: ({ signal }) => api.getArtifact(project, id, signal),
+  });
+}
+
+export function useArtifactPreview(project: string, id: string | null, path: string | null) {
+  return useQuery({
+    queryKey: queryKeys.artifactPreview(project, id ?? "", path),
+    queryFn: ({ signal }) => api.getArtifactPreview(project, id!, path, signal),
+    enabled: !!id,
+    // Content is addressed by its digest and never changes.
+    staleTime: Infinity,
+  });
+}
+
+/** `enabled`: once the artifact itself has loaded (an unknown id fails once, not twice). */
+export function useArtifactLineage(project: string, id: string, direction: LineageDirection, depth: number, enabled = true) {
+  return useQuery({
+    queryKey: queryKeys.artifactLineage(project, id, direction, depth),
+    queryFn: ({ signal }) => api.getArtifactLineage(project, id, direction, depth, signal),
+    placeholderData: keepPreviousData,
+    enabled,
+  });
+}
+
+/** What deleting a run would free (a dry run): asked when the delete dialog opens. */
+export function useDeleteRunPreview(project: string, runId: string, enabled: boolean) {
+  return useQuery({
+    queryKey: queryKeys.runDeletePreview(project, runId),
+    queryFn: () => api.deleteRuns(project, { runIds: [runId], dryRun: true }),
+    enabled,
+    staleTime: 0,
+    gcTime: 0,
+    retry: false,
+  });
+}
+
+export function useDeleteRuns(project: string) {
+  const qc = useQueryClient();
+  return useMutation({
+    mutationFn: (body: DeleteRunsRequest) => api.deleteRuns(project, body),
+    // The deleted run's own queries are left alone: its page is still mounted until the caller
+    // navigates away, and a refetch now would only answer 404.
+    onSuccess: () => {
+      void qc.invalidateQueries({ queryKey: queryKeys.runLists(project) });
+      void qc.invalidateQueries({ queryKey: queryKeys.experiments(project) });
+      void qc.invalidateQueries({ queryKey: queryKeys.pipelines(project) });
+      void qc.invalidateQueries({ queryKey: queryKeys.artifacts(project) });
+    },
   });
 }

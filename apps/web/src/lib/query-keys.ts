@@ -1,4 +1,4 @@
-import type { ExperimentRunsQuery, RunListFilters } from "./api-types";
+import type { ExperimentRunsQuery, LineageDirection, RunListFilters } from "./api-types";
 
 /**
  * The ONE React Query key factory. Keys are hierarchical so that invalidating a prefix
@@ -27,6 +27,17 @@ export const queryKeys = {
   run: (project: string, id: string) => [...queryKeys.runs(project), "detail", id] as const,
   stepLogs: (project: string, runId: string, step: string, attempt: number) =>
     [...queryKeys.run(project, runId), "logs", step, attempt] as const,
+  runArtifacts: (project: string, runId: string) => [...queryKeys.run(project, runId), "artifacts"] as const,
+  runLineage: (project: string, runId: string) => [...queryKeys.run(project, runId), "lineage"] as const,
+  /** A dry run of deleting the run: what it would free. */
+  runDeletePreview: (project: string, runId: string) => [...queryKeys.run(project, runId), "delete-preview"] as const,
+
+  artifacts: (project: string) => [...queryKeys.project(project), "artifacts"] as const,
+  artifact: (project: string, id: string) => [...queryKeys.artifacts(project), "detail", id] as const,
+  /** Content is addressed by digest: a preview never changes. */
+  artifactPreview: (project: string, id: string, path: string | null) => [...queryKeys.artifact(project, id), "preview", path ?? ""] as const,
+  artifactLineage: (project: string, id: string, direction: LineageDirection, depth: number) =>
+    [...queryKeys.artifact(project, id), "lineage", direction, depth] as const,
 
   experiments: (project: string) => [...queryKeys.project(project), "experiments"] as const,
   experimentList: (project: string) => [...queryKeys.experiments(project), "list"] as const,

@@ -26,3 +26,12 @@ export function comparePath(project: string, runIds: readonly string[]): string 
 export function runPath(project: string, id: string): string {
   return projectPath(project, "runs", id);
 }
+
+/** A run's page with one step's panel open. */
+export function stepPath(project: string, runId: string, step: string): string {
+  return `${runPath(project, runId)}?step=${encodeURIComponent(step)}`;
+}
+
+export function artifactPath(project: string, id: string): string {
+  return projectPath(project, "artifacts", id);
+}
