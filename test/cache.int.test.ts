@@ -155,6 +155,29 @@ describe("step cache", () => {
     expect(a.runId).not.toBe(forced.runId);
   });
 
+  it("keys artifact inputs by content: same bytes hit, different bytes miss", async () => {
+    // prepare's dataset depends only on whether `rows` is even; train reads the dataset, not the param.
+    await h.push(`name: digests
+params:
+  rows: { type: integer, default: 2 }
+steps:
+  prepare:
+    run: echo "parity=$(( \${{ params.rows }} % 2 ))" > \${{ outputs.data }}
+    outputs: { data: { type: dataset } }
+  train:
+    run: cat \${{ steps.prepare.outputs.data }}
+`);
+    const first = await run("digests", { rows: 2 });
+    const sameBytes = await run("digests", { rows: 4 });
+    expect(sameBytes.steps.prepare!.runReason).toMatchObject({ reason: "changed", changes: changed("params.rows") });
+    expect(sameBytes.steps.train!.cachedFromRunId).toBe(first.runId);
+    const otherBytes = await run("digests", { rows: 3 });
+    expect(otherBytes.steps.train!.runReason).toMatchObject({ reason: "changed", changes: changed("inputs.prepare.data") });
+    const change = (otherBytes.steps.train!.runReason as { changes: { before: string; after: string }[] }).changes[0]!;
+    expect(change.before).toMatch(/^sha256:[0-9a-f]{64}$/);
+    expect(change.after).not.toBe(change.before);
+  });
+
   it("does not reuse a result older than maxAge, and says so", async () => {
     await h.push(`name: aged
 steps:
