@@ -219,16 +219,17 @@ describe("engine", () => {
 
   it("runs steps in the pipeline's code snapshot with params and env", async () => {
     await startWorker(1);
-    const script = "import os, sys\nprint('lr', sys.argv[1], os.environ['SEED'], os.environ['TRELLIS_PARAM_LR'])\n";
+    // TRELLIS_PARAM_LR is set because the step references lr; `unused` is referenced by nothing.
+    const script = "import os, sys\nprint('lr', sys.argv[1], os.environ['SEED'], os.environ['TRELLIS_PARAM_LR'], 'TRELLIS_PARAM_UNUSED' in os.environ)\n";
     await h.push(
-      { name: "with-code", params: { lr: { type: "number", default: 0.1 } }, steps: { train: { run: 'python3 train.py "${{ params.lr }}"', env: { SEED: "7" } } } },
+      { name: "with-code", params: { lr: { type: "number", default: 0.1 }, unused: { type: "string", default: "x" } }, steps: { train: { run: 'python3 train.py "${{ params.lr }}"', env: { SEED: "7" } } } },
       [{ path: "train.py", content: Buffer.from(script).toString("base64") }],
     );
     const runId = await h.startRun("with-code", { lr: "0.5" });
     expect((await h.waitForRun(runId)).status).toBe("succeeded");
     const step = await h.db.step.findFirstOrThrow({ where: { runId } });
     const lines = await h.db.logLine.findMany({ where: { stepId: step.id }, orderBy: { seq: "asc" } });
-    expect(lines.map((l) => [l.stream, l.text])).toEqual([["stdout", "lr 0.5 7 0.5"]]);
+    expect(lines.map((l) => [l.stream, l.text])).toEqual([["stdout", "lr 0.5 7 0.5 False"]]);
   });
 });
 

@@ -13,6 +13,7 @@ import {
   templateExpressions,
   TemplateError,
   type ArtifactRef,
+  stepReferences,
   type PipelineSpec,
   type StepSpec,
   type TemplateContext,
@@ -138,6 +139,9 @@ export class StepPreparer {
 
     const env: Record<string, string> = {};
     for (const [key, value] of Object.entries(process.env)) if (value !== undefined && !PRIVATE_ENV.includes(key)) env[key] = value;
+    // A step sees the params its templates reference, exactly what its cache key covers: reading
+    // any other param could make a cached result wrong.
+    const visibleParams = Object.fromEntries(stepReferences(spec).params.filter((p) => Object.hasOwn(run.params, p)).map((p) => [p, run.params[p]]));
     Object.assign(env, {
       PYTHONUNBUFFERED: "1",
       TRELLIS_RUN_ID: run.runId,
@@ -146,14 +150,14 @@ export class StepPreparer {
       TRELLIS_ATTEMPT: String(step.attempt),
       TRELLIS_WORKSPACE: workspace,
       TRELLIS_OUTPUTS_DIR: outputsDir,
-      TRELLIS_PARAMS: JSON.stringify(run.params),
+      TRELLIS_PARAMS: JSON.stringify(visibleParams),
       TRELLIS_API_URL: this.options.apiUrl,
       TRELLIS_RUN_TOKEN: run.token,
       // MLflow clients inside a step log to Trellis, into the pipeline run itself.
       MLFLOW_TRACKING_URI: run.mlflowUri,
       MLFLOW_RUN_ID: run.runId,
     });
-    for (const [name, value] of Object.entries(run.params)) {
+    for (const [name, value] of Object.entries(visibleParams)) {
       env[`TRELLIS_PARAM_${name.toUpperCase().replace(/[^A-Z0-9]/g, "_")}`] = typeof value === "string" ? value : JSON.stringify(value);
     }
     for (const [key, value] of Object.entries(spec.env)) env[key] = render(value, `env.${key}`);

@@ -4,8 +4,7 @@ import {
   canonicalJson,
   DEFAULT_CACHE_POLICY,
   isArtifactRef,
-  parseTemplateReference,
-  templateExpressions,
+  stepReferences,
   type PipelineSpec,
   type StepSpec,
 } from "@trellis/spec";
@@ -55,21 +54,6 @@ export type RunReason =
   | { reason: "expired"; maxAgeMs: number; cachedAt: string; comparedWith: { runId: string; stepName: string } | null }
   | { reason: "no-cached-result"; comparedWith: { runId: string; stepName: string } };
 
-/** The references of a step's templates (run, script, env). */
-function referencesOf(spec: StepSpec) {
-  const params = new Set<string>();
-  const inputs = new Set<string>();
-  for (const text of [spec.run ?? "", spec.script ?? "", ...Object.values(spec.env)]) {
-    for (const e of templateExpressions(text)) {
-      const parsed = parseTemplateReference(e.expression);
-      if (!parsed.ok) continue;
-      if (parsed.ref.kind === "param") params.add(parsed.ref.name);
-      if (parsed.ref.kind === "stepOutput") inputs.add(`${parsed.ref.step}.${parsed.ref.output}`);
-    }
-  }
-  return { params: [...params].sort(), inputs: [...inputs].sort() };
-}
-
 export function cacheKeyParts(input: {
   projectId: string;
   spec: StepSpec;
@@ -78,7 +62,7 @@ export function cacheKeyParts(input: {
   upstreamOutputs: Record<string, Record<string, unknown>>;
 }): CacheKeyParts {
   const { spec } = input;
-  const refs = referencesOf(spec);
+  const refs = stepReferences(spec);
   const inputs: Record<string, unknown> = {};
   for (const ref of refs.inputs) {
     const [step, output] = ref.split(".") as [string, string];

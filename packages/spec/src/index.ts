@@ -15,6 +15,7 @@ export {
   parseTemplateReference,
   renderTemplate,
   scanTemplate,
+  stepReferences,
   TEMPLATE_ROOTS,
   TemplateError,
   templateExpressions,

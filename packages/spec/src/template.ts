@@ -238,3 +238,21 @@ function checkReference(ref: TemplateReference, scope: TemplateScope): string | 
       return null;
   }
 }
+
+/**
+ * What a step's templates (run, script, env) read: param names, and upstream outputs as
+ * `STEP.OUTPUT`, each sorted. A step sees exactly these params and is cached on exactly these.
+ */
+export function stepReferences(step: { run?: string; script?: string; env: Record<string, string> }): { params: string[]; inputs: string[] } {
+  const params = new Set<string>();
+  const inputs = new Set<string>();
+  for (const text of [step.run ?? "", step.script ?? "", ...Object.values(step.env)]) {
+    for (const e of templateExpressions(text)) {
+      const parsed = parseTemplateReference(e.expression);
+      if (!parsed.ok) continue;
+      if (parsed.ref.kind === "param") params.add(parsed.ref.name);
+      if (parsed.ref.kind === "stepOutput") inputs.add(`${parsed.ref.step}.${parsed.ref.output}`);
+    }
+  }
+  return { params: [...params].sort(), inputs: [...inputs].sort() };
+}
