@@ -120,9 +120,10 @@ export async function createRun(ctx: EngineContext, input: CreateRunInput): Prom
 
 /**
  * Inserts a run and one step row per spec step in one transaction. Reused steps start
- * succeeded; a step whose upstream steps have all succeeded starts queued (attempt 1) and is
- * enqueued right after commit; the rest wait as pending. If the process dies between commit
- * and enqueue, the reconciler re-adds jobs for queued steps.
+ * succeeded; a step whose upstream steps have all succeeded starts queued (attempt 1) and,
+ * unless the cache completes it in the same transaction (settleQueuedSteps), is enqueued right
+ * after commit; the rest wait as pending. If the process dies between commit and enqueue, the
+ * reconciler re-adds jobs for queued steps.
  */
 export async function insertRun(ctx: EngineContext, plan: RunPlan): Promise<CreatedRun> {
   const runId = randomUUID();
