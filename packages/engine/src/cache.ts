@@ -91,7 +91,7 @@ export function diffKeyParts(before: CacheKeyParts, after: CacheKeyParts): KeyCh
   const changes: KeyChange[] = [];
   const same = (a: unknown, b: unknown) => canonicalJson(a ?? null) === canonicalJson(b ?? null);
   for (const part of ["command", "shell", "image", "code", "project"] as const) {
-    if (!same(before[part], after[part])) changes.push({ part: part === "project" ? "project" : part, before: before[part] ?? null, after: after[part] ?? null });
+    if (!same(before[part], after[part])) changes.push({ part, before: before[part] ?? null, after: after[part] ?? null });
   }
   for (const group of ["env", "params", "inputs"] as const) {
     const a = before[group] ?? {};

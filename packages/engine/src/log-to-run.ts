@@ -88,17 +88,7 @@ function validateBatch(batch: RunLogBatch): { points: Map<string, MetricPointInp
   return { points, issues };
 }
 
-interface SummaryRow {
-  key: string;
-  last: number;
-  lastStep: number;
-  lastTimestamp: number;
-  min: number | null;
-  max: number | null;
-  count: number;
-  bucketWidth: number;
-  buckets: Uint8Array;
-}
+type SummaryRow = MetricSummaryState & { key: string; bucketWidth: number; buckets: Uint8Array };
 
 /**
  * Records a batch of metrics, params and tags on a run, atomically. Metric points are
@@ -191,7 +181,8 @@ export async function appendMetrics(tx: Tx, runId: string, points: Map<string, M
     ORDER BY key FOR UPDATE`;
   for (const row of rows) {
     const list = points.get(row.key)!;
-    const prev: MetricSummaryState | null = row.count > 0 ? { last: row.last, lastStep: row.lastStep, lastTimestamp: row.lastTimestamp, min: row.min, max: row.max, count: row.count } : null;
+    const { key: _key, bucketWidth: _width, buckets: _buckets, ...state } = row;
+    const prev: MetricSummaryState | null = row.count > 0 ? state : null;
     const summary = summarizePoints(prev, list)!;
     const series = addToSeries(decodeSeries(row.bucketWidth, row.buckets), list);
     await tx.$executeRaw`
