@@ -1,9 +1,10 @@
 "use client";
 
-import { useEffect, useId, useRef, useState } from "react";
+import { useId, useRef, useState } from "react";
 import type { ExperimentColumns } from "@/lib/api-types";
 import { cn } from "@/lib/cn";
 import { sameField, type FieldEntity, type FieldRef } from "@/lib/run-fields";
+import { useDismiss } from "@/lib/use-dismiss";
 import { Button } from "./ui/button";
 import { Spinner } from "./ui/feedback";
 import { ColumnsIcon } from "./ui/icons";
@@ -32,21 +33,7 @@ export function ColumnChooser({
   const rootRef = useRef<HTMLDivElement>(null);
   const panelId = useId();
 
-  useEffect(() => {
-    if (!open) return;
-    const onDown = (e: MouseEvent) => {
-      if (!rootRef.current?.contains(e.target as Node)) setOpen(false);
-    };
-    const onKey = (e: KeyboardEvent) => {
-      if (e.key === "Escape") setOpen(false);
-    };
-    document.addEventListener("mousedown", onDown);
-    document.addEventListener("keydown", onKey);
-    return () => {
-      document.removeEventListener("mousedown", onDown);
-      document.removeEventListener("keydown", onKey);
-    };
-  }, [open]);
+  useDismiss(open, rootRef, setOpen);
 
   const isOn = (f: FieldRef) => columns.some((c) => sameField(c, f));
   const toggle = (f: FieldRef) => onChange(isOn(f) ? columns.filter((c) => !sameField(c, f)) : [...columns, f]);

@@ -1,6 +1,5 @@
 "use client";
 
-import Link from "next/link";
 import { usePathname, useRouter, useSearchParams } from "next/navigation";
 import { useMemo, useState } from "react";
 import { ApiError } from "@/lib/api";
@@ -8,12 +7,12 @@ import { isActiveRunStatus, type ExperimentRunsQuery } from "@/lib/api-types";
 import { cn } from "@/lib/cn";
 import { pluralize } from "@/lib/format";
 import { useExperiment, useExperimentColumns, useExperimentRunsFirstWindow } from "@/lib/queries";
-import { comparePath, projectPath } from "@/lib/route-params";
+import { comparePath } from "@/lib/route-params";
 import { decodeColumns, defaultColumns, encodeColumns, orderByParam, parseSort, type FieldRef, type SortState } from "@/lib/run-fields";
 import { useLocalStorage } from "@/lib/use-local-storage";
 import { ColumnChooser } from "./column-chooser";
 import { ExperimentRunsTable, MAX_COMPARE } from "./experiment-runs-table";
-import { PageContainer, PageHeader } from "./page-header";
+import { ExperimentsBreadcrumb, PageContainer, PageHeader } from "./page-header";
 import { RelativeTime } from "./time";
 import { ButtonLink, Button } from "./ui/button";
 import { Card, EmptyState, ErrorState, Skeleton, Spinner, TableSkeleton } from "./ui/feedback";
@@ -94,7 +93,7 @@ function ExperimentPage({ project, id }: { project: string; id: number }) {
   if (experiment.error && !experiment.data) {
     return (
       <PageContainer>
-        <PageHeader breadcrumb={<Breadcrumb project={project} />} title={`Experiment ${id}`} />
+        <PageHeader breadcrumb={<ExperimentsBreadcrumb project={project} />} title={`Experiment ${id}`} />
         <Card>
           <ErrorState
             error={experiment.error}
@@ -111,7 +110,7 @@ function ExperimentPage({ project, id }: { project: string; id: number }) {
   return (
     <PageContainer className="flex flex-col lg:h-[calc(100dvh-3.5rem)]">
       <PageHeader
-        breadcrumb={<Breadcrumb project={project} />}
+        breadcrumb={<ExperimentsBreadcrumb project={project} />}
         title={
           exp ? (
             <>
@@ -236,14 +235,6 @@ function ExperimentPage({ project, id }: { project: string; id: number }) {
         ) : null}
       </Card>
     </PageContainer>
-  );
-}
-
-function Breadcrumb({ project }: { project: string }) {
-  return (
-    <Link href={projectPath(project, "experiments")} className="hover:text-slate-800">
-      Experiments
-    </Link>
   );
 }
 

@@ -1,5 +1,7 @@
+import Link from "next/link";
 import type { ReactNode } from "react";
 import { cn } from "@/lib/cn";
+import { projectPath } from "@/lib/route-params";
 
 export function PageContainer({ children, className }: { children: ReactNode; className?: string }) {
   return <div className={cn("mx-auto w-full max-w-[1600px] px-4 py-6 sm:px-6", className)}>{children}</div>;
@@ -30,5 +32,14 @@ export function PageHeader({
         {actions ? <div className="flex shrink-0 items-center gap-2">{actions}</div> : null}
       </div>
     </div>
+  );
+}
+
+/** Breadcrumb root of the experiment and compare pages. */
+export function ExperimentsBreadcrumb({ project }: { project: string }) {
+  return (
+    <Link href={projectPath(project, "experiments")} className="hover:text-slate-800">
+      Experiments
+    </Link>
   );
 }

@@ -1,10 +1,11 @@
 "use client";
 
 import { useRouter } from "next/navigation";
-import { useEffect, useRef, useState } from "react";
+import { useRef, useState } from "react";
 import { cn } from "@/lib/cn";
 import { projectPath } from "@/lib/route-params";
 import { useProjects } from "@/lib/queries";
+import { useDismiss } from "@/lib/use-dismiss";
 import { CheckIcon, ChevronDownIcon } from "./ui/icons";
 import { Spinner } from "./ui/feedback";
 
@@ -14,21 +15,7 @@ export function ProjectSwitcher({ project, section }: { project: string; section
   const [open, setOpen] = useState(false);
   const rootRef = useRef<HTMLDivElement>(null);
 
-  useEffect(() => {
-    if (!open) return;
-    const onDown = (e: MouseEvent) => {
-      if (!rootRef.current?.contains(e.target as Node)) setOpen(false);
-    };
-    const onKey = (e: KeyboardEvent) => {
-      if (e.key === "Escape") setOpen(false);
-    };
-    document.addEventListener("mousedown", onDown);
-    document.addEventListener("keydown", onKey);
-    return () => {
-      document.removeEventListener("mousedown", onDown);
-      document.removeEventListener("keydown", onKey);
-    };
-  }, [open]);
+  useDismiss(open, rootRef, setOpen);
 
   const projects = data?.items ?? [];
 

@@ -8,10 +8,10 @@ import { formatBytes, pluralize, runLabel, shortId } from "@/lib/format";
 import { newIdempotencyKey } from "@/lib/idempotency";
 import { useDeleteRunPreview, useDeleteRuns, usePipelineVersion, useRetryRun } from "@/lib/queries";
 import { projectPath, runPath } from "@/lib/route-params";
-import { StartRunForm } from "./start-run-form";
+import { StartRunForm, StartRunFormSkeleton } from "./start-run-form";
 import { Button } from "./ui/button";
 import { Dialog } from "./ui/dialog";
-import { ErrorMessage, Skeleton, Spinner } from "./ui/feedback";
+import { ErrorMessage, Spinner } from "./ui/feedback";
 import { RefreshIcon, RerunIcon, XIcon } from "./ui/icons";
 
 const RETRYABLE_STEP_STATUSES = new Set(["failed", "cancelled", "skipped"]);
@@ -66,14 +66,7 @@ function RerunBody({ project, run, pipeline, version, onClose }: { project: stri
             onCancel={onClose}
           />
         ) : spec.isPending ? (
-          <div className="space-y-4" aria-busy="true">
-            {[0, 1, 2].map((i) => (
-              <div key={i}>
-                <Skeleton className="mb-2 h-3.5 w-28" />
-                <Skeleton className="h-9 w-full" />
-              </div>
-            ))}
-          </div>
+          <StartRunFormSkeleton />
         ) : null}
       </div>
     </div>
@@ -89,8 +82,9 @@ export function retryBlocker(run: RunDetail): string | null {
 }
 
 /**
- * Retry failed steps: a new run that runs only the failed, cancelled and skipped steps again and
- * reuses the outputs of the succeeded ones. One idempotency key per button: a double click starts one run.
+ * Retry failed steps: a new run that runs only the failed, cancelled and skipped steps again (or
+ * takes their cached result) and reuses the outputs of the succeeded ones. One idempotency key
+ * per button: a double click starts one run.
  */
 export function RetryButton({ project, run }: { project: string; run: RunDetail }) {
   const router = useRouter();
@@ -109,7 +103,7 @@ export function RetryButton({ project, run }: { project: string; run: RunDetail 
         disabled={blocker !== null || retry.isPending}
         title={
           blocker ??
-          `Start a new run that runs the ${count} failed, cancelled or skipped step${count === 1 ? "" : "s"} again and reuses the outputs of the steps that succeeded`
+          `Start a new run that runs the ${count} failed, cancelled or skipped step${count === 1 ? "" : "s"} again (unless a cached result applies) and reuses the outputs of the steps that succeeded`
         }
       >
         {retry.isPending ? <Spinner className="size-3.5" /> : <RefreshIcon />}

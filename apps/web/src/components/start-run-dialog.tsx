@@ -3,9 +3,9 @@
 import { useId, useState } from "react";
 import { cn } from "@/lib/cn";
 import { usePipeline, usePipelines, usePipelineVersion } from "@/lib/queries";
-import { StartRunForm } from "./start-run-form";
+import { StartRunForm, StartRunFormSkeleton } from "./start-run-form";
 import { Dialog } from "./ui/dialog";
-import { ErrorMessage, Skeleton } from "./ui/feedback";
+import { ErrorMessage } from "./ui/feedback";
 
 const selectClass =
   "block w-full rounded-lg border border-slate-300 bg-white px-3 py-2 text-sm shadow-xs focus:border-indigo-500 focus:ring-2 focus:ring-indigo-500/20 focus:outline-none disabled:bg-slate-50 disabled:text-slate-500";
@@ -149,14 +149,7 @@ function StartRunBody({
             onCancel={onClose}
           />
         ) : spec.isFetching || detail.isFetching ? (
-          <div className="space-y-4" aria-busy="true">
-            {[0, 1, 2].map((i) => (
-              <div key={i}>
-                <Skeleton className="mb-2 h-3.5 w-28" />
-                <Skeleton className="h-9 w-full" />
-              </div>
-            ))}
-          </div>
+          <StartRunFormSkeleton />
         ) : null}
       </div>
       {!pipeline ? (

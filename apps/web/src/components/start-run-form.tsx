@@ -22,7 +22,7 @@ import { useRerunRun, useStartRun } from "@/lib/queries";
 import { projectPath } from "@/lib/route-params";
 import { Button } from "./ui/button";
 import { AlertIcon, PlayIcon } from "./ui/icons";
-import { Spinner } from "./ui/feedback";
+import { Skeleton, Spinner } from "./ui/feedback";
 
 const inputBase =
   "block w-full rounded-lg border bg-white px-3 py-2 text-sm text-slate-900 shadow-xs placeholder:text-slate-400 " +
@@ -133,6 +133,20 @@ function ParamInput({
         />
       );
   }
+}
+
+/** Placeholder for the form while the pipeline version's params load. */
+export function StartRunFormSkeleton() {
+  return (
+    <div className="space-y-4" aria-busy="true">
+      {[0, 1, 2].map((i) => (
+        <div key={i}>
+          <Skeleton className="mb-2 h-3.5 w-28" />
+          <Skeleton className="h-9 w-full" />
+        </div>
+      ))}
+    </div>
+  );
 }
 
 /**

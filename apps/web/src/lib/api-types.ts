@@ -132,7 +132,7 @@ export interface PipelineVersionDetail {
 export type RunSource = "pipeline" | "mlflow";
 export type RunOriginKind = "rerun" | "retry";
 
-/** The run a run was started from: rerun (every step again) or retry (failed steps only). */
+/** The run a run was started from: rerun (every step, cached ones reused unless No cache) or retry (failed, cancelled and skipped steps only; the succeeded ones reused). */
 export interface RunOrigin {
   runId: string;
   kind: RunOriginKind;

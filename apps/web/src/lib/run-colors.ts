@@ -25,7 +25,3 @@ export function runColor(index: number): string {
   const light = i % 3 === 0 ? 42 : i % 3 === 1 ? 52 : 62;
   return `hsl(${hue} 65% ${light}%)`;
 }
-
-export function runColors(ids: readonly string[]): Map<string, string> {
-  return new Map(ids.map((id, i) => [id, runColor(i)]));
-}

@@ -4,6 +4,7 @@ import { memo, useCallback, useMemo, useRef, useState } from "react";
 import { extent, formatTick, linearScale, linePath, nearestIndex, niceTicks, type Scale } from "@/lib/chart";
 import { formatNumber } from "@/lib/format";
 import { useElementWidth } from "@/lib/use-element-width";
+import { Axes } from "./axes";
 
 export interface LineSeries {
   id: string;
@@ -74,10 +75,11 @@ export function LineChart({
       : niceTicks(xDomain[0], xDomain[1], Math.max(2, Math.round(plotW / 90))).ticks.filter(
           (t) => t >= xDomain[0] && t <= xDomain[1] && (xDomain[1] - xDomain[0] > 10 || Number.isInteger(t)),
         );
+    const x = linearScale(xDomain, [0, plotW]);
     return {
-      x: linearScale(xDomain, [0, plotW]),
+      x,
       y: linearScale(yTicks.domain, [plotH, 0]),
-      xTicks,
+      xTicks: xTicks.map((t) => ({ at: x(t), label: formatTick(t) })),
       yTicks: yTicks.ticks,
     };
   }, [prepared, plotW, plotH]);
@@ -140,7 +142,11 @@ export function LineChart({
           className="block overflow-visible select-none"
         >
           <g transform={`translate(${MARGIN.left},${MARGIN.top})`}>
-            <Axes scales={scales} plotW={plotW} plotH={plotH} />
+            <Axes y={scales.y} yTicks={scales.yTicks} xTicks={scales.xTicks} plotW={plotW} plotH={plotH}>
+              <text x={plotW} y={plotH + 24} textAnchor="end" fill="#94a3b8">
+                step
+              </text>
+            </Axes>
             <SeriesPaths prepared={prepared} x={scales.x} y={scales.y} highlighted={highlighted} />
             {hover ? (
               <g pointerEvents="none">
@@ -186,33 +192,6 @@ export function LineChart({
         />
       ) : null}
     </div>
-  );
-}
-
-function Axes({ scales, plotW, plotH }: { scales: { x: Scale; y: Scale; xTicks: number[]; yTicks: number[] }; plotW: number; plotH: number }) {
-  return (
-    <g className="text-[10px]" fill="#64748b">
-      {scales.yTicks.map((t) => (
-        <g key={`y${t}`} transform={`translate(0,${scales.y(t)})`}>
-          <line x2={plotW} stroke="#e2e8f0" />
-          <text x={-6} dy="0.32em" textAnchor="end">
-            {formatTick(t)}
-          </text>
-        </g>
-      ))}
-      {scales.xTicks.map((t) => (
-        <g key={`x${t}`} transform={`translate(${scales.x(t)},${plotH})`}>
-          <line y2={4} stroke="#94a3b8" />
-          <text y={15} textAnchor="middle">
-            {formatTick(t)}
-          </text>
-        </g>
-      ))}
-      <line y1={plotH} y2={plotH} x2={plotW} stroke="#94a3b8" />
-      <text x={plotW} y={plotH + 24} textAnchor="end" fill="#94a3b8">
-        step
-      </text>
-    </g>
   );
 }
 

@@ -6,6 +6,7 @@ import { extent, formatTick, linearScale, niceTicks, pointScale } from "@/lib/ch
 import { asNumber, isNumericParam } from "@/lib/compare";
 import { formatNumber, formatValue } from "@/lib/format";
 import { useElementWidth } from "@/lib/use-element-width";
+import { Axes } from "./axes";
 
 export interface ScatterPoint {
   id: string;
@@ -79,31 +80,14 @@ export function ScatterPlot({
       {width > 0 && scales ? (
         <svg width={width} height={height} role="img" aria-label={`${yLabel} against ${xLabel}`} data-testid="scatter-plot" className="block select-none">
           <g transform={`translate(${MARGIN.left},${MARGIN.top})`}>
-            <g className="text-[10px]" fill="#64748b">
-              {scales.yTicks.map((t) => (
-                <g key={`y${t}`} transform={`translate(0,${scales.y(t)})`}>
-                  <line x2={plotW} stroke="#e2e8f0" />
-                  <text x={-6} dy="0.32em" textAnchor="end">
-                    {formatTick(t)}
-                  </text>
-                </g>
-              ))}
-              {scales.xTicks.map((t, i) => (
-                <g key={`x${i}`} transform={`translate(${t.at},${plotH})`}>
-                  <line y2={4} stroke="#94a3b8" />
-                  <text y={15} textAnchor="middle">
-                    {t.label}
-                  </text>
-                </g>
-              ))}
-              <line y1={plotH} y2={plotH} x2={plotW} stroke="#94a3b8" />
+            <Axes y={scales.y} yTicks={scales.yTicks} xTicks={scales.xTicks} plotW={plotW} plotH={plotH}>
               <text x={plotW / 2} y={plotH + 33} textAnchor="middle" className="font-mono text-[11px]" fill="#334155">
                 {xLabel}
               </text>
               <text transform={`translate(${-44},${plotH / 2}) rotate(-90)`} textAnchor="middle" className="font-mono text-[11px]" fill="#334155">
                 {yLabel}
               </text>
-            </g>
+            </Axes>
             <g onMouseLeave={() => { setHover(null); onHighlight(null); }}>
               {plotted.map((p) => {
                 const dim = active !== null && active !== p.id;

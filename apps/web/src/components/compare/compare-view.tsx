@@ -13,10 +13,10 @@ import { experimentPath, projectPath, runPath } from "@/lib/route-params";
 import { runColor } from "@/lib/run-colors";
 import { ParallelCoordinates } from "../charts/parallel-coordinates";
 import { ScatterPlot } from "../charts/scatter-plot";
-import { PageContainer, PageHeader } from "../page-header";
+import { ExperimentsBreadcrumb, PageContainer, PageHeader } from "../page-header";
 import { StatusDot } from "../status-badge";
 import { Button } from "../ui/button";
-import { Card, EmptyState, ErrorState, Skeleton, Spinner } from "../ui/feedback";
+import { Card, EmptyState, ErrorState, Skeleton, Spinner, useCopy } from "../ui/feedback";
 import { CheckIcon, CompareIcon, LinkIcon, XIcon } from "../ui/icons";
 import { MetricCharts } from "./metric-charts";
 import { MetricsTable, type SummaryField } from "./metrics-table";
@@ -65,7 +65,7 @@ export function CompareView({ project }: { project: string }) {
   if (ids.length === 0) {
     return (
       <PageContainer>
-        <PageHeader breadcrumb={<Breadcrumb project={project} />} title="Compare runs" />
+        <PageHeader breadcrumb={<ExperimentsBreadcrumb project={project} />} title="Compare runs" />
         <Card>
           <EmptyState icon={<CompareIcon />} title="No runs to compare">
             <p>Open an experiment, tick the runs you want to compare and press Compare.</p>
@@ -81,7 +81,7 @@ export function CompareView({ project }: { project: string }) {
   if (invalid.length > 0 || ids.length > MAX_RUNS) {
     return (
       <PageContainer>
-        <PageHeader breadcrumb={<Breadcrumb project={project} />} title="Compare runs" />
+        <PageHeader breadcrumb={<ExperimentsBreadcrumb project={project} />} title="Compare runs" />
         <Card>
           <ErrorState
             error={
@@ -107,7 +107,7 @@ export function CompareView({ project }: { project: string }) {
     const missing = compare.error instanceof ApiError && compare.error.isNotFound ? missingRunIds(compare.error.message, ids) : [];
     return (
       <PageContainer>
-        <PageHeader breadcrumb={<Breadcrumb project={project} />} title="Compare runs" />
+        <PageHeader breadcrumb={<ExperimentsBreadcrumb project={project} />} title="Compare runs" />
         <Card>
           <ErrorState
             error={compare.error}
@@ -194,7 +194,7 @@ function CompareContent({
       <PageHeader
         breadcrumb={
           <>
-            <Breadcrumb project={project} />
+            <ExperimentsBreadcrumb project={project} />
             {oneExperiment ? (
               <>
                 <span className="mx-1.5 text-slate-300">/</span>
@@ -307,28 +307,12 @@ function CompareContent({
   );
 }
 
-function Breadcrumb({ project }: { project: string }) {
-  return (
-    <Link href={projectPath(project, "experiments")} className="hover:text-slate-800">
-      Experiments
-    </Link>
-  );
-}
-
 function CopyLinkButton() {
-  const [copied, setCopied] = useState(false);
+  const { copied, copy } = useCopy();
   return (
     <Button
       size="sm"
-      onClick={() => {
-        navigator.clipboard?.writeText(window.location.href).then(
-          () => {
-            setCopied(true);
-            setTimeout(() => setCopied(false), 1500);
-          },
-          () => undefined,
-        );
-      }}
+      onClick={() => copy(window.location.href)}
       title="Copy a link to this comparison"
     >
       {copied ? <CheckIcon className="text-emerald-600" /> : <LinkIcon />}
@@ -524,7 +508,7 @@ function CompareSkeleton({ project, count }: { project: string; count: number })
   return (
     <PageContainer>
       <PageHeader
-        breadcrumb={<Breadcrumb project={project} />}
+        breadcrumb={<ExperimentsBreadcrumb project={project} />}
         title={
           <>
             Compare {count} run{count === 1 ? "" : "s"} <Spinner className="size-3.5 text-slate-300" />

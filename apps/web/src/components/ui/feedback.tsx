@@ -137,6 +137,22 @@ export function ErrorState({
   );
 }
 
+/** Copies text to the clipboard; `copied` is true for a moment after a copy succeeded. */
+export function useCopy(): { copied: boolean; copy: (text: string) => void } {
+  const [copied, setCopied] = useState(false);
+  const copy = (text: string) => {
+    // Clipboard is unavailable on insecure origins (plain http on a LAN host): fail quietly.
+    navigator.clipboard?.writeText(text).then(
+      () => {
+        setCopied(true);
+        setTimeout(() => setCopied(false), 1500);
+      },
+      () => undefined,
+    );
+  };
+  return { copied, copy };
+}
+
 export function CopyButton({
   text,
   label = "Copy",
@@ -148,7 +164,7 @@ export function CopyButton({
   iconOnly?: boolean;
   className?: string;
 }) {
-  const [copied, setCopied] = useState(false);
+  const { copied, copy } = useCopy();
   return (
     <button
       type="button"
@@ -156,16 +172,7 @@ export function CopyButton({
         "inline-flex items-center gap-1 rounded-md px-1.5 py-1 text-xs text-slate-500 hover:bg-slate-100 hover:text-slate-800",
         className,
       )}
-      onClick={() => {
-        // Clipboard is unavailable on insecure origins (plain http on a LAN host): fail quietly.
-        navigator.clipboard?.writeText(text).then(
-          () => {
-            setCopied(true);
-            setTimeout(() => setCopied(false), 1500);
-          },
-          () => undefined,
-        );
-      }}
+      onClick={() => copy(text)}
       aria-label={`${label} to clipboard`}
       title={iconOnly ? label : undefined}
     >

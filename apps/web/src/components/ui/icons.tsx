@@ -88,11 +88,6 @@ export const RunsIcon = (p: IconProps) => (
     <path d="M3 12h4l3-8 4 16 3-8h4" />
   </Svg>
 );
-export const TerminalIcon = (p: IconProps) => (
-  <Svg {...p}>
-    <path d="m4 17 6-5-6-5M12 19h8" />
-  </Svg>
-);
 export const ListIcon = (p: IconProps) => (
   <Svg {...p}>
     <path d="M8 6h13M8 12h13M8 18h13M3 6h.01M3 12h.01M3 18h.01" />
