@@ -304,15 +304,29 @@ describe("artifacts", () => {
     const stored = await storeOutputArtifacts(store, [{ name: "f", type: "file", path: file }]);
     // Retention deleted the content after the upload (no row claimed it yet) ...
     await store.delete([blobKey(sha("raced"))]);
-    // ... and is now holding its exclusive lock for a while: recording waits for it.
+    // ... and is now holding its exclusive lock: recording must wait for it.
+    const lockRequests = async (granted: boolean) => {
+      const rows = await h.db.$queryRaw<{ n: number }[]>`
+        SELECT count(*)::int AS n FROM pg_locks WHERE locktype = 'advisory' AND granted = ${granted}
+          AND classid = ${Number(ARTIFACTS_LOCK_KEY >> 32n)}::oid AND objid = ${Number(ARTIFACTS_LOCK_KEY & 0xffffffffn)}::oid`;
+      return rows[0]!.n > 0;
+    };
+    let release!: () => void;
+    const held = new Promise<void>((r) => (release = r));
     let released = 0;
-    const retention = h.db.$transaction(async (tx) => {
-      await tx.$executeRaw`SELECT pg_advisory_xact_lock(${ARTIFACTS_LOCK_KEY})`;
-      await new Promise((r) => setTimeout(r, 300));
-      released = Date.now();
-    });
-    await new Promise((r) => setTimeout(r, 50));
-    const refs = await recordOutputArtifacts(h.db, store, { id: step.id, runId, name: "a" }, stored);
+    const retention = h.db.$transaction(
+      async (tx) => {
+        await tx.$executeRaw`SELECT pg_advisory_xact_lock(${ARTIFACTS_LOCK_KEY})`;
+        await held;
+        released = Date.now();
+      },
+      { timeout: 30_000 },
+    );
+    await h.waitFor(() => lockRequests(true), "retention to hold the artifacts lock");
+    const recording = recordOutputArtifacts(h.db, store, { id: step.id, runId, name: "a" }, stored);
+    await h.waitFor(() => lockRequests(false), "recording to queue behind retention's lock");
+    release();
+    const refs = await recording;
     const recorded = Date.now();
     await retention;
     expect(recorded).toBeGreaterThanOrEqual(released);

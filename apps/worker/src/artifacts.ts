@@ -29,6 +29,9 @@ interface StoredOutput {
 
 const messageOf = (err: unknown) => (err instanceof Error ? err.message : String(err));
 
+const storeFailure = (store: ArtifactStore, output: ArtifactOutput, err: unknown) =>
+  new ArtifactStoreFailure(`output "${output.name}" (${output.type}) could not be stored in ${store.describe()}: ${messageOf(err)} (retryable: the artifact store may be unavailable)`);
+
 /**
  * Uploads a succeeded step's artifact outputs to the store (content-addressed: content the
  * store already has is not uploaded again) and gathers their metadata. No database writes: the
@@ -42,7 +45,7 @@ export async function storeOutputArtifacts(store: ArtifactStore, outputs: Artifa
       results.push({ output, stored, metadata });
     } catch (err) {
       if (err instanceof ArtifactContentError) throw new ArtifactOutputError(`output "${output.name}" (${output.type}): ${err.message}`);
-      throw new ArtifactStoreFailure(`output "${output.name}" (${output.type}) could not be stored in ${store.describe()}: ${messageOf(err)} (retryable: the artifact store may be unavailable)`);
+      throw storeFailure(store, output, err);
     }
   }
   return results;
@@ -76,7 +79,7 @@ export async function recordOutputArtifacts(db: PrismaClient, store: ArtifactSto
         try {
           await ensureStored(store, output.path, stored);
         } catch (err) {
-          throw new ArtifactStoreFailure(`output "${output.name}" (${output.type}) could not be stored in ${store.describe()}: ${messageOf(err)} (retryable: the artifact store may be unavailable)`);
+          throw storeFailure(store, output, err);
         }
       }
       await tx.$executeRaw`

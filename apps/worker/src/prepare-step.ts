@@ -8,9 +8,7 @@ import { DEFAULT_PROJECT, dataPaths, materializeSnapshot, runTokenFor, type Clai
 import type { ArtifactStore } from "@trellis/artifacts";
 import {
   isArtifactRef,
-  parseTemplateReference,
   renderTemplate,
-  templateExpressions,
   TemplateError,
   type ArtifactRef,
   stepReferences,
@@ -66,26 +64,14 @@ export interface PreparedStep {
   command: string;
 }
 
-const templateTexts = (spec: StepSpec) => [spec.run ?? "", spec.script ?? "", ...Object.values(spec.env)];
-
-/** Whether the step's templates read upstream outputs (if not, they need not be fetched). */
-function referencesUpstream(spec: StepSpec): boolean {
-  return templateTexts(spec).some((t) => templateExpressions(t).some((e) => e.expression.trim().startsWith("steps.")));
-}
-
-/** The upstream outputs the step's templates reference that are stored artifacts, as "STEP.OUTPUT". */
-function referencedArtifacts(spec: StepSpec, upstream: TemplateContext["steps"]): { name: string; ref: ArtifactRef }[] {
-  const found = new Map<string, ArtifactRef>();
-  for (const text of templateTexts(spec)) {
-    for (const e of templateExpressions(text)) {
-      const parsed = parseTemplateReference(e.expression);
-      if (!parsed.ok || parsed.ref.kind !== "stepOutput") continue;
-      const value = upstream[parsed.ref.step]?.outputs[parsed.ref.output];
-      // Runs recorded before artifacts were stored hold plain paths: those pass through as they are.
-      if (isArtifactRef(value)) found.set(`${parsed.ref.step}.${parsed.ref.output}`, value);
-    }
-  }
-  return [...found].map(([name, ref]) => ({ name, ref }));
+/** Of the upstream outputs the step's templates reference ("STEP.OUTPUT"), the ones that are stored artifacts. */
+function referencedArtifacts(inputs: string[], upstream: TemplateContext["steps"]): { name: string; ref: ArtifactRef }[] {
+  return inputs.flatMap((name) => {
+    const [step = "", output = ""] = name.split(".");
+    const value = upstream[step]?.outputs[output];
+    // Runs recorded before artifacts were stored hold plain paths: those pass through as they are.
+    return isArtifactRef(value) ? [{ name, ref: value }] : [];
+  });
 }
 
 /** A step that cannot even be started (bad reference, missing upstream output): a terminal failure. */
@@ -112,7 +98,12 @@ export class StepPreparer {
     const spec = (await this.pipelineSpec(run.versionId)).steps[step.template];
     if (!spec) throw new PreparationError(`step "${step.template}" is not in the pipeline spec`);
 
-    const [workspace, upstream] = await Promise.all([this.workspace(run), referencesUpstream(spec) ? this.upstreamOutputs(step).then((u) => this.withInputPaths(step, spec, u)) : {}]);
+    // What the templates read: the params the step sees and the upstream outputs it needs fetched.
+    const refs = stepReferences(spec);
+    const [workspace, upstream] = await Promise.all([
+      this.workspace(run),
+      refs.inputs.length > 0 ? this.upstreamOutputs(step).then((u) => this.withInputPaths(step, refs.inputs, u)) : {},
+    ]);
     const outputsDir = dataPaths.stepOutputs(this.dataDir, run.runId, step.name, step.attempt);
     await mkdir(outputsDir, { recursive: true });
     const outputPaths: Record<string, string> = {};
@@ -141,7 +132,7 @@ export class StepPreparer {
     for (const [key, value] of Object.entries(process.env)) if (value !== undefined && !PRIVATE_ENV.includes(key)) env[key] = value;
     // A step sees the params its templates reference, exactly what its cache key covers: reading
     // any other param could make a cached result wrong.
-    const visibleParams = Object.fromEntries(stepReferences(spec).params.filter((p) => Object.hasOwn(run.params, p)).map((p) => [p, run.params[p]]));
+    const visibleParams = Object.fromEntries(refs.params.filter((p) => Object.hasOwn(run.params, p)).map((p) => [p, run.params[p]]));
     Object.assign(env, {
       PYTHONUNBUFFERED: "1",
       TRELLIS_RUN_ID: run.runId,
@@ -234,15 +225,15 @@ export class StepPreparer {
    * the templates read them; records them as the step's input links. Steps that reference
    * only scalars (or old plain paths) skip all of this.
    */
-  private async withInputPaths(step: ClaimedStep, spec: StepSpec, upstream: TemplateContext["steps"]): Promise<TemplateContext["steps"]> {
-    const refs = referencedArtifacts(spec, upstream);
+  private async withInputPaths(step: ClaimedStep, inputs: string[], upstream: TemplateContext["steps"]): Promise<TemplateContext["steps"]> {
+    const refs = referencedArtifacts(inputs, upstream);
     if (refs.length === 0) return upstream;
     const { store, cacheDir } = this.options.artifacts;
-    const inputs = await materializeInputs(store, cacheDir, refs);
-    await recordInputLinks(this.db, step, inputs);
+    const materialized = await materializeInputs(store, cacheDir, refs);
+    await recordInputLinks(this.db, step, materialized);
     const resolved: TemplateContext["steps"] = {};
     for (const [name, value] of Object.entries(upstream)) resolved[name] = { outputs: { ...value.outputs } };
-    for (const input of inputs) {
+    for (const input of materialized) {
       const [stepName, output] = input.name.split(".") as [string, string];
       resolved[stepName]!.outputs[output] = input.localPath;
     }

@@ -32,6 +32,10 @@ const BY_EXTENSION: Record<string, string> = {
   ".ndjson": "application/x-ndjson",
   ".txt": "text/plain",
   ".log": "text/plain",
+  ".toml": "text/plain",
+  ".ini": "text/plain",
+  ".cfg": "text/plain",
+  ".sh": "text/x-shellscript",
   ".md": "text/markdown",
   ".html": "text/html",
   ".yaml": "application/yaml",
@@ -61,9 +65,18 @@ const BY_EXTENSION: Record<string, string> = {
   ".jpg": "image/jpeg",
   ".jpeg": "image/jpeg",
   ".gif": "image/gif",
+  ".webp": "image/webp",
+  ".bmp": "image/bmp",
   ".svg": "image/svg+xml",
   ".pdf": "application/pdf",
 };
+
+/** The media type a file name's extension implies (null: no known extension). One table for recording and serving. */
+export function mediaTypeOfFileName(name: string): string | null {
+  const base = name.split("/").pop() ?? "";
+  const dot = base.lastIndexOf(".");
+  return dot > 0 ? (BY_EXTENSION[base.slice(dot).toLowerCase()] ?? null) : null;
+}
 
 const MAGIC: [number[], string][] = [
   [[0x50, 0x41, 0x52, 0x31], "application/vnd.apache.parquet"], // "PAR1"

@@ -35,4 +35,4 @@ export {
   type OpenedArtifactFile,
   type StoredArtifact,
 } from "./content.js";
-export { describeArtifact, ROW_COUNT_MAX_BYTES, type ArtifactMetadata } from "./describe.js";
+export { describeArtifact, mediaTypeOfFileName, ROW_COUNT_MAX_BYTES, type ArtifactMetadata } from "./describe.js";

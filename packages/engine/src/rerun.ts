@@ -51,7 +51,7 @@ export interface RerunInput {
   noCache?: boolean;
 }
 
-/** A new run of the same pipeline version in the same experiment, every step run again, linked to its origin. */
+/** A new run of the same pipeline version in the same experiment, linked to its origin: every step runs again unless a cached result applies (noCache turns that off). */
 export async function rerunRun(ctx: EngineContext, input: RerunInput): Promise<CreatedRun> {
   checkIdempotencyKey(input.idempotencyKey);
   checkRunName(input.name);

@@ -58,7 +58,7 @@ export const StepCounts = z.record(z.string(), z.number().int());
 export const RunOriginRef = z
   .object({ runId: z.string(), kind: z.enum(["rerun", "retry"]) })
   .nullable()
-  .describe("the run this one was started from: rerun (every step again) or retry (failed steps only)");
+  .describe("the run this one was started from: rerun (every step, cached results reused unless noCache) or retry (failed steps only)");
 
 export const ExperimentRef = z.object({ id: z.number().int(), name: z.string() });
 
@@ -442,7 +442,7 @@ export const LineageNode = z
       name: z.string().nullable().describe("output name it was produced as"),
       storage: z.enum(["file", "directory"]),
       size: z.number(),
-      raw: z.boolean().describe("a raw dataset: produced by a step that consumed no artifacts (or by none)"),
+      raw: z.boolean().describe("a raw dataset: every step of the project that produced it consumed no artifacts (false when none did)"),
     }),
     z.object({
       id: z.string(),

@@ -1,9 +1,9 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
 import type { FastifyPluginAsyncZod } from "fastify-type-provider-zod";
-import { checkExperimentName, checkRunName, logToRun, NOTE_TAG, RUN_NAME_TAG, type RunLogBatch } from "@trellis/engine";
+import { checkExperimentName, checkRunName, isTerminalRunStatus, logToRun, NOTE_TAG, RUN_NAME_TAG, type RunLogBatch } from "@trellis/engine";
 import { checkTagValue, checkTrackingKey, parseOrderBy, parseRunFilter, TRACKING_LIMITS, trellisStatusOf, type OrderBy } from "@trellis/tracking";
 import type { ApiDeps } from "../deps.js";
-import { metricSummariesOf, searchRuns } from "../queries/run-search.js";
+import { metricSummariesOf, RUN_SELECT, searchRuns } from "../queries/run-search.js";
 import { checkContentType, endpointNotFound, missingValue, MlflowError, toMlflowError } from "./errors.js";
 import { checkLikePattern, parseExperimentFilter, parseExperimentOrderBy } from "./experiment-filter.js";
 import { JsonSyntaxError, parseJson, stringifyJson } from "./json.js";
@@ -33,7 +33,6 @@ import {
   isUniqueViolation,
   metricHistory,
   resolveProject,
-  RUN_SELECT,
   runById,
   searchExperimentIds,
   searchExperiments,
@@ -124,8 +123,6 @@ function checkTimestamp(timestamp: number, path: string, asDate = false): void {
   if (timestamp < 0) throw MlflowError.invalidParameter(`Invalid value ${timestamp} for parameter '${path}' supplied: a timestamp must be a nonnegative long (milliseconds since the epoch)`);
   if (asDate && timestamp > MAX_DATE_MS) throw MlflowError.invalidParameter(`Invalid value ${timestamp} for parameter '${path}' supplied: a time after the year 275760`);
 }
-
-const isTerminal = (status: string) => status === "succeeded" || status === "failed" || status === "cancelled";
 
 /** Parses the JSON bodies of this API, accepting NaN / Infinity; an empty body is `{}`. */
 function parseBody(_request: AnyRequest, text: string | Buffer, done: (err: Error | null, body?: unknown) => void): void {
@@ -270,7 +267,7 @@ const routes =
         const status = body.status ? trellisStatusOf(body.status)! : undefined;
         let finishedAt: Date | null | undefined;
         if (body.end_time !== null && body.end_time !== undefined) finishedAt = new Date(body.end_time);
-        else if (status && isTerminal(status)) finishedAt = run.finishedAt ?? new Date();
+        else if (status && isTerminalRunStatus(status)) finishedAt = run.finishedAt ?? new Date();
         else if (status) finishedAt = null; // running again: not finished
         await db.run.updateMany({
           where: { id: run.id, projectId, source: "mlflow" },

@@ -1,6 +1,6 @@
 import { Prisma, type PrismaClient } from "@trellis/db";
 import { DEFAULT_EXPERIMENT, DEFAULT_PROJECT, ensureExperiment, ensureProject, projectByName } from "@trellis/engine";
-import { SQL_OPERATORS, epochMs } from "../queries/run-search.js";
+import { RUN_SELECT, SQL_OPERATORS, epochMs } from "../queries/run-search.js";
 import { MlflowError } from "./errors.js";
 import type { ExperimentClause, ExperimentOrder } from "./experiment-filter.js";
 import type { ExperimentRecord, RunRecord } from "./views.js";
@@ -15,19 +15,6 @@ const UUID_RE = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/
 const HEX32_RE = /^[0-9a-f]{32}$/i;
 
 export const EXPERIMENT_SELECT = { id: true, name: true, description: true, tags: true, createdAt: true, updatedAt: true } as const;
-export const RUN_SELECT = {
-  id: true,
-  name: true,
-  experimentId: true,
-  source: true,
-  status: true,
-  params: true,
-  tags: true,
-  note: true,
-  createdAt: true,
-  startedAt: true,
-  finishedAt: true,
-} as const;
 
 export type StoredRun = RunRecord & { source: "pipeline" | "mlflow" };
 

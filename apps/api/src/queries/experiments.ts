@@ -1,9 +1,9 @@
 import type { PrismaClient } from "@trellis/db";
-import { topologicalOrder } from "@trellis/spec";
 import { decodeSeries, downsampleSeries } from "@trellis/tracking";
 import { notFound, validationFailed } from "@trellis/engine";
 import { iso, isoOrNull } from "./iso.js";
-import { metricSummariesOf, type MetricSummaryView, type SearchedRun } from "./run-search.js";
+import { inDagOrder } from "./artifacts.js";
+import { metricSummariesOf, RUN_SELECT, type MetricSummaryView, type SearchedRun } from "./run-search.js";
 
 /** JSON has no NaN or Infinity: such metric values are sent as null. */
 export const finiteOrNull = (n: number | null) => (n !== null && Number.isFinite(n) ? n : null);
@@ -42,6 +42,12 @@ export async function listExperiments(db: PrismaClient, projectId: string) {
   return { items: rows.map((e) => ({ ...e, createdAt: iso(e.createdAt), lastRunAt: isoOrNull(e.lastRunAt) })) };
 }
 
+/** 404 unless the project has the experiment; one indexed lookup (getExperiment also counts its runs). */
+export async function requireExperiment(db: PrismaClient, projectId: string, id: number): Promise<void> {
+  const found = await db.experiment.findFirst({ where: { id, projectId }, select: { id: true } });
+  if (!found) throw notFound(`experiment ${id}`);
+}
+
 export async function getExperiment(db: PrismaClient, projectId: string, id: number) {
   const experiment = await db.experiment.findFirst({ where: { id, projectId } });
   if (!experiment) throw notFound(`experiment ${id}`);
@@ -58,7 +64,7 @@ export async function getExperiment(db: PrismaClient, projectId: string, id: num
 
 /** The keys a column chooser offers: every param, metric and tag key used in the experiment. */
 export async function experimentColumns(db: PrismaClient, projectId: string, id: number) {
-  await getExperiment(db, projectId, id);
+  await requireExperiment(db, projectId, id);
   const [params, metrics, tags] = await Promise.all([
     db.$queryRaw<{ key: string }[]>`SELECT DISTINCT jsonb_object_keys(params) AS key FROM "Run" WHERE "experimentId" = ${id} ORDER BY 1`,
     db.$queryRaw<{ key: string }[]>`
@@ -68,28 +74,12 @@ export async function experimentColumns(db: PrismaClient, projectId: string, id:
   return { params: params.map((r) => r.key), metrics: metrics.map((r) => r.key), tags: tags.map((r) => r.key) };
 }
 
-/** Steps upstream first (ties by name), as the pipeline reads. */
-function inPipelineOrder<S extends { name: string; needs: string[] }>(steps: S[]): S[] {
-  const byName = new Map(steps.map((s) => [s.name, s]));
-  return topologicalOrder(Object.fromEntries(steps.map((s) => [s.name, { needs: s.needs.filter((n) => byName.has(n)) }]))).map((n) => byName.get(n)!);
-}
-
 /** Runs of a project by id, in the order asked; unknown ids are a 404 naming them. */
 export async function compareRuns(db: PrismaClient, projectId: string, runIds: string[]) {
   const rows = await db.run.findMany({
     where: { id: { in: runIds }, projectId },
     select: {
-      id: true,
-      name: true,
-      experimentId: true,
-      source: true,
-      status: true,
-      params: true,
-      tags: true,
-      note: true,
-      createdAt: true,
-      startedAt: true,
-      finishedAt: true,
+      ...RUN_SELECT,
       originRunId: true,
       origin: true,
       pipeline: { select: { name: true } },
@@ -117,7 +107,7 @@ export async function compareRuns(db: PrismaClient, projectId: string, runIds: s
         metrics: metrics.get(id) ?? {},
       }),
       experiment: r.experiment,
-      steps: inPipelineOrder(r.steps).map((s) => ({
+      steps: inDagOrder(r.steps).map((s) => ({
         name: s.name,
         status: s.status,
         attempt: s.attempt,

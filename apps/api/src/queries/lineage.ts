@@ -68,6 +68,15 @@ interface StepInfo {
   };
 }
 
+/** What a step node shows of its run, and the code version node it comes with. */
+const stepRunSelect = {
+  id: true,
+  name: true,
+  createdAt: true,
+  pipeline: { select: { name: true } },
+  pipelineVersion: { select: { id: true, version: true, codeDigest: true, contentDigest: true } },
+} as const;
+
 const stepInfoSelect = {
   id: true,
   name: true,
@@ -76,15 +85,7 @@ const stepInfoSelect = {
   status: true,
   cachedFromRunId: true,
   cachedFromStep: true,
-  run: {
-    select: {
-      id: true,
-      name: true,
-      createdAt: true,
-      pipeline: { select: { name: true } },
-      pipelineVersion: { select: { id: true, version: true, codeDigest: true, contentDigest: true } },
-    },
-  },
+  run: { select: stepRunSelect },
 } as const;
 
 /** Accumulates nodes and edges (each once) up to a node limit. */
@@ -336,14 +337,7 @@ async function nameArtifacts(db: PrismaClient, projectId: string, graph: GraphBu
 export async function runLineage(db: PrismaClient, projectId: string, runId: string): Promise<LineageGraph> {
   const run = await db.run.findFirst({
     where: { id: runId, projectId },
-    select: {
-      id: true,
-      name: true,
-      createdAt: true,
-      pipeline: { select: { name: true } },
-      pipelineVersion: { select: { id: true, version: true, codeDigest: true, contentDigest: true } },
-      steps: { select: { ...runStepSelect, status: true } },
-    },
+    select: { ...stepRunSelect, steps: { select: { ...runStepSelect, status: true } } },
   });
   if (!run) throw notFound(`run "${runId}"`);
   // A run's graph is as big as its pipeline: no node limit beyond a generous one.

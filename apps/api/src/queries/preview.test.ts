@@ -92,6 +92,8 @@ describe("detectFormat", () => {
     expect(detectFormat({ name: "data", head: bytes("a\tb\n1\t2\n3\t4\n") }).format).toBe("tsv");
     expect(detectFormat({ name: "log", head: bytes("hello world\nsecond line, with a comma\n") }).format).toBe("text");
     expect(detectFormat({ name: "blob", head: new Uint8Array([1, 0, 2, 3]) })).toEqual({ format: "binary", mediaType: "application/octet-stream" });
+    // The worker records JSON Lines as application/x-ndjson; the preview must read it as text.
+    expect(detectFormat({ name: "rows.jsonl", mediaType: "application/x-ndjson", head: new TextEncoder().encode('{"a":1}\n') })).toEqual({ format: "text", mediaType: "application/x-ndjson" });
     // Broken JSON is text, not JSON.
     expect(detectFormat({ name: "x", head: bytes("{ nope") }).format).toBe("text");
   });

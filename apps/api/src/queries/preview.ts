@@ -3,6 +3,7 @@
  * media type and its first bytes) and bounded parsing of CSV/TSV, JSON and text. No I/O: the
  * caller reads at most PREVIEW_LIMITS.readBytes from the store and hands the bytes over.
  */
+import { mediaTypeOfFileName } from "@trellis/artifacts";
 
 export const PREVIEW_LIMITS = {
   /** Bytes read from the start of a file for any preview. */
@@ -18,57 +19,13 @@ export const PREVIEW_LIMITS = {
 
 export type PreviewFormat = "csv" | "tsv" | "json" | "text" | "image" | "binary";
 
-const EXTENSION_TYPES: Record<string, string> = {
-  csv: "text/csv",
-  tsv: "text/tab-separated-values",
-  json: "application/json",
-  jsonl: "application/jsonl",
-  ndjson: "application/jsonl",
-  txt: "text/plain",
-  log: "text/plain",
-  md: "text/markdown",
-  yaml: "application/yaml",
-  yml: "application/yaml",
-  toml: "text/plain",
-  ini: "text/plain",
-  cfg: "text/plain",
-  py: "text/x-python",
-  sh: "text/x-shellscript",
-  xml: "application/xml",
-  html: "text/html",
-  png: "image/png",
-  jpg: "image/jpeg",
-  jpeg: "image/jpeg",
-  gif: "image/gif",
-  webp: "image/webp",
-  svg: "image/svg+xml",
-  bmp: "image/bmp",
-  pdf: "application/pdf",
-  gz: "application/gzip",
-  zip: "application/zip",
-  tar: "application/x-tar",
-  parquet: "application/vnd.apache.parquet",
-  pkl: "application/octet-stream",
-  pickle: "application/octet-stream",
-  joblib: "application/octet-stream",
-  pt: "application/octet-stream",
-  onnx: "application/octet-stream",
-  npy: "application/octet-stream",
-};
 
 /** Images the browser shows through <img> from the content endpoint (SVG too: an <img> runs no script). */
 const PREVIEWABLE_IMAGES = new Set(["image/png", "image/jpeg", "image/gif", "image/webp", "image/svg+xml", "image/bmp"]);
 
-function extensionOf(name: string): string {
-  const base = name.split("/").pop() ?? "";
-  const dot = base.lastIndexOf(".");
-  return dot > 0 ? base.slice(dot + 1).toLowerCase() : "";
-}
-
-/** The media type a file name suggests (null: no known extension). */
+/** The media type a file name suggests (null: no known extension); the table the worker records with. */
 export function mediaTypeFromName(name: string | null | undefined): string | null {
-  if (!name) return null;
-  return EXTENSION_TYPES[extensionOf(name)] ?? null;
+  return name ? mediaTypeOfFileName(name) : null;
 }
 
 /** Bytes that are valid UTF-8 text without NUL characters (a cut multi-byte sequence at the very end is fine). */
@@ -137,7 +94,7 @@ export function detectFormat(input: { name?: string | null; mediaType?: string |
     if (mediaType === "application/json" || mediaType.endsWith("+json")) return { format: "json", mediaType };
     if (PREVIEWABLE_IMAGES.has(mediaType)) return { format: "image", mediaType };
     if (mediaType.startsWith("image/")) return { format: "binary", mediaType };
-    if (mediaType.startsWith("text/") || ["application/yaml", "application/xml", "application/jsonl"].includes(mediaType)) {
+    if (mediaType.startsWith("text/") || ["application/yaml", "application/xml", "application/x-ndjson"].includes(mediaType)) {
       return { format: "text", mediaType };
     }
     if (mediaType !== "application/octet-stream") return { format: "binary", mediaType };

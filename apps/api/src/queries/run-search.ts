@@ -48,6 +48,21 @@ export interface SearchedRun {
   metrics: Record<string, MetricSummaryView>;
 }
 
+/** The Run columns both run views read (MLflow's RunInfo/RunData and the experiment page's rows). */
+export const RUN_SELECT = {
+  id: true,
+  name: true,
+  experimentId: true,
+  source: true,
+  status: true,
+  params: true,
+  tags: true,
+  note: true,
+  createdAt: true,
+  startedAt: true,
+  finishedAt: true,
+} as const;
+
 // At most four exponent digits: every such text fits Postgres's numeric (float8 would
 // overflow on "1e999" and fail the whole query).
 const NUMERIC_RE = "^[+-]?([0-9]+[.]?[0-9]*|[.][0-9]+)([eE][+-]?[0-9]{1,4})?$";

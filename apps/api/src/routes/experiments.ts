@@ -17,7 +17,7 @@ import {
   ProjectParams,
   errorResponses,
 } from "../http/schemas.js";
-import { compareRuns, experimentColumns, experimentRunView, getExperiment, listExperiments, metricHistories } from "../queries/experiments.js";
+import { compareRuns, experimentColumns, experimentRunView, getExperiment, listExperiments, metricHistories, requireExperiment } from "../queries/experiments.js";
 import { searchRuns } from "../queries/run-search.js";
 
 /** Parses the filter and orderings of a runs query; errors name the parameter and the character. */
@@ -69,7 +69,7 @@ export const experimentRoutes = (deps: ApiDeps): FastifyPluginAsyncZod =>
       },
       async (request) => {
         const project = await projectByName(deps.db, request.params.project);
-        await getExperiment(deps.db, project.id, request.params.id);
+        await requireExperiment(deps.db, project.id, request.params.id);
         const { filter, orderBy, offset, limit } = request.query;
         const { runs, total } = await searchRuns(deps.db, { projectId: project.id, experimentIds: [request.params.id], ...parseRunQuery(filter, orderBy), offset, limit, withTotal: true });
         return { total: total ?? 0, offset, items: runs.map(experimentRunView) };

@@ -37,7 +37,7 @@ export const runRoutes = (deps: ApiDeps): FastifyPluginAsyncZod =>
         schema: {
           tags: ["runs"],
           summary: "Start a run",
-          description: "Params are validated against the version's param schema; defaults are applied.",
+          description: `Params are validated against the version's param schema; defaults are applied. ${IDEMPOTENCY_NOTE}`,
           params: ProjectParams,
           body: CreateRunBody,
           response: startedResponses,
@@ -66,7 +66,7 @@ export const runRoutes = (deps: ApiDeps): FastifyPluginAsyncZod =>
         schema: {
           tags: ["runs"],
           summary: "Rerun: a new run of the same pipeline version in the same experiment",
-          description: `Every step runs again, with the origin's params or the ones given. The new run links to its origin. ${IDEMPOTENCY_NOTE}`,
+          description: `Every step runs again, with the origin's params or the ones given, except that a step whose cache key matches reuses its cached result (noCache: none does). The new run links to its origin. ${IDEMPOTENCY_NOTE}`,
           params: RunParams,
           body: RerunBody,
           response: startedResponses,
