@@ -5,6 +5,7 @@ import { jsonSchemaTransform, jsonSchemaTransformObject, serializerCompiler, val
 import type { ApiDeps } from "./deps.js";
 import { registerErrorHandling } from "./http/errors.js";
 import { healthRoutes } from "./routes/health.js";
+import { resourceRoutes } from "./routes/resources.js";
 import { projectRoutes } from "./routes/projects.js";
 import { pipelineRoutes } from "./routes/pipelines.js";
 import { runRoutes } from "./routes/runs.js";
@@ -45,6 +46,7 @@ export async function buildApp(deps: ApiDeps, options: { logger?: boolean } = {}
       await api.register(logRoutes(deps));
       await api.register(experimentRoutes(deps));
       await api.register(artifactRoutes(deps));
+      await api.register(resourceRoutes(deps));
       api.get("/openapi.json", { schema: { hide: true } }, async () => app.swagger());
     },
     { prefix: API_PREFIX },

@@ -73,7 +73,7 @@ export function cacheKeyParts(input: {
     project: input.projectId,
     command: spec.script ?? spec.run ?? "",
     shell: spec.shell ?? null,
-    image: (spec as StepSpec & { image?: string }).image ?? null,
+    image: spec.image ?? null,
     env: spec.env,
     code: input.codeDigest,
     params: Object.fromEntries(refs.params.map((p) => [p, input.params[p] ?? null])),
@@ -155,8 +155,10 @@ export interface QueuedStep extends ReadyStep {
 }
 
 /** RETURNING columns (for `UPDATE "Step" c … RETURNING`) that make a QueuedStep. */
-export const QUEUED_STEP_COLUMNS = Prisma.sql`c.id AS "stepId", c."runId", c.attempt, c.template, c.dependents,
+export const QUEUED_STEP_COLUMNS = Prisma.sql`c.id AS "stepId", c."runId", c.attempt, c.template, c.dependents, c.placement,
   (SELECT jsonb_object_agg(u.name, u.outputs) FROM "Step" u WHERE u."runId" = c."runId" AND u.name = ANY(c.needs)) AS upstream`;
+
+const readyStep = (s: QueuedStep): ReadyStep => ({ stepId: s.stepId, runId: s.runId, attempt: s.attempt, placement: s.placement ?? null });
 
 /** Run contexts never change after a run starts (declared params, version, no-cache switch). */
 const runContexts = new Map<string, RunContext | null>();
@@ -187,7 +189,7 @@ export async function settleQueuedSteps(tx: Tx, queued: QueuedStep[]): Promise<R
       const ctx = await cachedRunContext(tx, step.runId);
       const spec = ctx?.spec.steps[step.template];
       if (!ctx || !spec) {
-        mustRun.push({ stepId: step.stepId, runId: step.runId, attempt: step.attempt });
+        mustRun.push(readyStep(step));
         continue;
       }
       const parts = cacheKeyParts({ projectId: ctx.projectId, spec, params: ctx.params, codeDigest: ctx.codeDigest, upstreamOutputs: step.upstream ?? {} });
@@ -219,7 +221,7 @@ export async function settleQueuedSteps(tx: Tx, queued: QueuedStep[]): Promise<R
               ? { reason: "expired", maxAgeMs: policy.maxAgeMs!, cachedAt: entry.createdAt.toISOString() }
               : null;
       misses.push({ step: s.step, key: s.key, parts: s.parts, reason });
-      mustRun.push({ stepId: s.step.stepId, runId: s.step.runId, attempt: s.step.attempt });
+      mustRun.push(readyStep(s.step));
     }
 
     if (misses.length > 0) {

@@ -1,4 +1,5 @@
 import type { EngineContext } from "./context.js";
+import type { ResourceUsage } from "./placement.js";
 import { applyEffects } from "./complete-step.js";
 import { emptyEffects, refreshRunStatus, type LockedRun } from "./transitions.js";
 import { QUEUED_STEP_COLUMNS, recordCacheEntries, settleQueuedSteps, type QueuedStep } from "./cache.js";
@@ -11,6 +12,9 @@ export interface SucceededStep {
   outputs: Record<string, unknown>;
   /** The resolved command, for display. */
   command: string | null;
+  /** What the attempt used and ran in, recorded on its StepAttempt row. */
+  usage?: ResourceUsage | null;
+  environmentDigest?: string | null;
 }
 
 /**
@@ -42,10 +46,13 @@ export async function completeSucceededSteps(ctx: EngineContext, steps: Succeede
       RETURNING s.id, s."runId", s.name, s.dependents, s."cacheKey"`;
     if (done.length === 0) return new Set<string>();
     const doneIds = done.map((d) => d.id);
-    const attempts = new Map(steps.map((s) => [s.stepId, s.attempt]));
+    const reported = new Map(steps.map((s) => [s.stepId, s]));
+    const doneSteps = doneIds.map((id) => reported.get(id)!);
     await tx.$executeRaw`
-      UPDATE "StepAttempt" a SET status = 'succeeded', "exitCode" = 0, error = NULL, "failureKind" = NULL, "finishedAt" = now()
-      FROM unnest(${doneIds}::uuid[], ${doneIds.map((id) => attempts.get(id)!)}::int[]) AS v(id, attempt)
+      UPDATE "StepAttempt" a SET status = 'succeeded', "exitCode" = 0, error = NULL, "failureKind" = NULL, "finishedAt" = now(),
+        usage = v.usage::jsonb, "environmentDigest" = v.environment
+      FROM unnest(${doneIds}::uuid[], ${doneSteps.map((s) => s.attempt)}::int[], ${doneSteps.map((s) => (s.usage ? JSON.stringify(s.usage) : null))}::text[],
+                  ${doneSteps.map((s) => s.environmentDigest ?? null)}::text[]) AS v(id, attempt, usage, environment)
       WHERE a."stepId" = v.id AND a.attempt = v.attempt`;
 
     const projectOf = new Map(runs.map((r) => [r.id, r.projectId]));

@@ -10,6 +10,7 @@ import { copyStepMetrics } from "./log-to-run.js";
 import { refreshRunStatus } from "./transitions.js";
 import { settleQueuedSteps } from "./cache.js";
 import type { ReadyStep } from "./queue.js";
+import { placementOf } from "./placement.js";
 
 export interface CreateRunInput {
   projectId: string;
@@ -78,6 +79,8 @@ export async function runByIdempotencyKey(ctx: EngineContext, projectId: string,
   return run?.id ?? null;
 }
 
+const jsonOrDbNull = (value: object | null) => (value === null ? Prisma.DbNull : (value as Prisma.InputJsonObject));
+
 /** Starts a run of a pushed pipeline version (the latest unless `version` is given). */
 export async function createRun(ctx: EngineContext, input: CreateRunInput): Promise<CreatedRun> {
   checkIdempotencyKey(input.idempotencyKey);
@@ -140,6 +143,7 @@ export async function insertRun(ctx: EngineContext, plan: RunPlan): Promise<Crea
       needs: s.needs,
       dependents: dependents.get(s.name) ?? [],
       maxAttempts: s.retries.limit + 1,
+      placement: jsonOrDbNull(placementOf(s)),
     };
     const carried = reused.get(s.name);
     if (carried) {
@@ -181,7 +185,15 @@ export async function insertRun(ctx: EngineContext, plan: RunPlan): Promise<Crea
       const upstream = Object.fromEntries([...reused].map(([name, r]) => [name, r.outputs as Record<string, unknown>]));
       const queued = steps
         .filter((s) => s.status === "queued")
-        .map((s) => ({ stepId: s.id, runId, attempt: 1, template: s.template, dependents: s.dependents, upstream: Object.fromEntries(s.needs.map((n) => [n, upstream[n] ?? {}])) }));
+        .map((s) => ({
+          stepId: s.id,
+          runId,
+          attempt: 1,
+          placement: placementOf(plan.spec.steps[s.template]!),
+          template: s.template,
+          dependents: s.dependents,
+          upstream: Object.fromEntries(s.needs.map((n) => [n, upstream[n] ?? {}])),
+        }));
       const mustRun = await settleQueuedSteps(tx, queued);
       // Cache hits may have finished the run already.
       if (mustRun.length < queued.length) await refreshRunStatus(tx, { id: runId, status: "queued", failFast: plan.spec.failFast, cancelRequestedAt: null });

@@ -22,3 +22,5 @@ export * from "./run-tokens.js";
 export * from "./rerun.js";
 export * from "./cache.js";
 export * from "./retention.js";
+export * from "./placement.js";
+export * from "./environments.js";

@@ -1,20 +1,35 @@
 import { Queue } from "bullmq";
 import { Redis, type RedisOptions } from "ioredis";
+import type { Placement } from "./placement.js";
 
 /**
  * Queue contract between the engine (producer) and workers (consumers).
- * A job only says "attempt N of step S is ready"; everything else is read from Postgres,
- * and the worker's claim is guarded on (status = queued, attempt = N), so duplicate,
- * late or replayed jobs are harmless.
+ * A job says "attempt N of step S is ready" and what that attempt needs from a worker (a
+ * copy of Step.placement, which never changes during an attempt), so a worker can pass on a
+ * step that does not fit without reading Postgres. Everything else is read from Postgres, and
+ * the worker's claim is guarded on (status = queued, attempt = N), so duplicate, late or
+ * replayed jobs are harmless.
  */
 export interface StepJob {
   stepId: string;
   runId: string;
   attempt: number;
+  /** Absent or null: a shared step with no requests. */
+  placement?: Placement | null;
+  /** Set when another worker handed the job to this one because this one had room for it. */
+  handedOffBy?: string;
 }
 
 export const DEFAULT_STEP_QUEUE = "steps";
 export const QUEUE_PREFIX = "trellis";
+
+/**
+ * A worker's own queue, next to the shared one: a worker that cannot run a step hands its job
+ * to a worker that can, through that worker's queue (BullMQ has no per-job routing).
+ */
+export function workerQueueName(queueName: string, workerId: string): string {
+  return `${queueName}-worker-${workerId}`;
+}
 
 /** One job id per step attempt: adding the same attempt twice is a no-op in BullMQ. */
 export function stepJobId(stepId: string, attempt: number): string {
@@ -52,7 +67,7 @@ export async function enqueueSteps(queue: Queue<StepJob>, steps: ReadyStep[]): P
   await queue.addBulk(
     steps.map((s) => ({
       name: "step",
-      data: { stepId: s.stepId, runId: s.runId, attempt: s.attempt },
+      data: { stepId: s.stepId, runId: s.runId, attempt: s.attempt, ...(s.placement ? { placement: s.placement } : {}) },
       opts: { jobId: stepJobId(s.stepId, s.attempt), delay: s.notBefore ? Math.max(0, s.notBefore.getTime() - now) : 0 },
     })),
   );

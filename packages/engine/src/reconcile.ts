@@ -1,6 +1,7 @@
 import type { EngineContext } from "./context.js";
 import { completeStep } from "./complete-step.js";
 import { enqueueSteps } from "./queue.js";
+import type { Placement } from "./placement.js";
 import { lockRun, refreshRunStatus } from "./transitions.js";
 
 export interface ReconcileReport {
@@ -51,12 +52,12 @@ export async function reconcile(ctx: EngineContext): Promise<ReconcileReport> {
   }
 
   const staleSeconds = ctx.config.requeueAfterMs / 1000;
-  const stale = await ctx.db.$queryRaw<{ id: string; runId: string; attempt: number; notBefore: Date | null }[]>`
-    SELECT id, "runId", attempt, "notBefore" FROM "Step"
+  const stale = await ctx.db.$queryRaw<{ id: string; runId: string; attempt: number; placement: Placement | null }[]>`
+    SELECT id, "runId", attempt, placement FROM "Step"
     WHERE status = 'queued' AND "queuedAt" < now() - make_interval(secs => ${staleSeconds})
       AND ("notBefore" IS NULL OR "notBefore" < now() - make_interval(secs => ${staleSeconds}))
     LIMIT 1000`;
-  await enqueueSteps(ctx.queue, stale.map((s) => ({ stepId: s.id, runId: s.runId, attempt: s.attempt })));
+  await enqueueSteps(ctx.queue, stale.map((s) => ({ stepId: s.id, runId: s.runId, attempt: s.attempt, placement: s.placement })));
 
   const orphanRuns = await ctx.db.$queryRaw<{ id: string }[]>`
     SELECT r.id FROM "Run" r WHERE r.status IN ('queued', 'running') AND r.source = 'pipeline'

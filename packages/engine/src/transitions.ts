@@ -2,6 +2,7 @@ import { Prisma } from "@trellis/db";
 import { downstreamOf } from "@trellis/spec";
 import { deriveRunStatus, isTerminalRunStatus, type StepCounts, type StepStatusName } from "./run-status.js";
 import type { ReadyStep } from "./queue.js";
+import type { Placement } from "./placement.js";
 
 /**
  * Building blocks of the run state machine. Each runs inside a transaction that has locked
@@ -37,16 +38,17 @@ export interface LockedStep {
   name: string;
   template: string;
   maxAttempts: number;
+  placement: Placement | null;
 }
 
 export async function lockRunOfStep(tx: Tx, stepId: string): Promise<{ run: LockedRun; step: LockedStep } | null> {
-  const rows = await tx.$queryRaw<(LockedRun & { stepName: string; template: string; maxAttempts: number })[]>`
-    SELECT r.id, r.status::text AS status, r."failFast", r."cancelRequestedAt", s.name AS "stepName", s.template, s."maxAttempts"
+  const rows = await tx.$queryRaw<(LockedRun & { stepName: string; template: string; maxAttempts: number; placement: Placement | null })[]>`
+    SELECT r.id, r.status::text AS status, r."failFast", r."cancelRequestedAt", s.name AS "stepName", s.template, s."maxAttempts", s.placement
     FROM "Step" s JOIN "Run" r ON r.id = s."runId" WHERE s.id = ${stepId}::uuid FOR UPDATE OF r`;
   const row = rows[0];
   if (!row) return null;
-  const { stepName, template, maxAttempts, ...run } = row;
-  return { run, step: { name: stepName, template, maxAttempts } };
+  const { stepName, template, maxAttempts, placement, ...run } = row;
+  return { run, step: { name: stepName, template, maxAttempts, placement } };
 }
 
 /** Marks every not-yet-started step downstream of `stepName` with `status` (skipped or cancelled). */

@@ -27,3 +27,4 @@ export {
 export { ARTIFACT_OUTPUT_TYPES, isArtifactRef, isScalarOutputType, parseScalarOutput, SCALAR_OUTPUT_TYPES, type ArtifactRef } from "./outputs.js";
 export { retryDelayMs } from "./retry.js";
 export { renderStep, type RenderedStep } from "./render.js";
+export { formatBytes, formatCpu, parseCpu, parseMemory, scaledMemory, suggestCpuRequest, suggestMemoryRequest } from "./resources.js";

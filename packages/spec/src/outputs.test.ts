@@ -56,7 +56,7 @@ describe("retryDelayMs", () => {
   });
 
   it("exponential backoff doubles and is capped", () => {
-    const p = { limit: 10, backoff: "exponential" as const, delayMs: 1000, maxDelayMs: 60_000 };
+    const p = { limit: 10, backoff: "exponential" as const, delayMs: 1000, maxDelayMs: 60_000, onOOM: null };
     expect([1, 2, 3, 4, 6, 7, 8].map((a) => retryDelayMs(p, a))).toEqual([1000, 2000, 4000, 8000, 32_000, 60_000, 60_000]);
     expect(retryDelayMs(p, 5000)).toBe(60_000);
     expect(retryDelayMs(p, 0)).toBe(1000);

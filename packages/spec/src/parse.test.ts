@@ -66,10 +66,13 @@ describe("parsePipelineSpec: the example spec", () => {
       needs: [],
       env: {},
       outputs: { rows: { type: "dataset" }, count: { type: "number" } },
-      retries: { limit: 0, backoff: "fixed", delayMs: 1000, maxDelayMs: 300_000 },
+      retries: { limit: 0, backoff: "fixed", delayMs: 1000, maxDelayMs: 300_000, onOOM: null },
       timeoutMs: null,
       cache: { enabled: true, maxAgeMs: null },
       nondeterministic: false,
+      executor: "shared",
+      image: null,
+      resources: { cpu: null, memoryBytes: null, gpu: 0 },
     });
     expect(spec.steps.train).toEqual({
       name: "train",
@@ -78,10 +81,13 @@ describe("parsePipelineSpec: the example spec", () => {
       needs: ["prepare"],
       env: { SEED: "42" },
       outputs: {},
-      retries: { limit: 2, backoff: "exponential", delayMs: 1000, maxDelayMs: 60_000 },
+      retries: { limit: 2, backoff: "exponential", delayMs: 1000, maxDelayMs: 60_000, onOOM: null },
       timeoutMs: 600_000,
       cache: { enabled: true, maxAgeMs: null },
       nondeterministic: false,
+      executor: "shared",
+      image: null,
+      resources: { cpu: null, memoryBytes: null, gpu: 0 },
     });
   });
 
@@ -144,13 +150,13 @@ describe("parsePipelineSpec: defaults and shorthands", () => {
 
   it("accepts retries shorthand and numeric durations (seconds)", () => {
     const s = value(parsePipelineSpec(withSteps({ a: { run: "x", retries: 3, timeout: 90 } })));
-    expect(s.steps.a?.retries).toEqual({ limit: 3, backoff: "fixed", delayMs: 1000, maxDelayMs: 300_000 });
+    expect(s.steps.a?.retries).toEqual({ limit: 3, backoff: "fixed", delayMs: 1000, maxDelayMs: 300_000, onOOM: null });
     expect(s.steps.a?.timeoutMs).toBe(90_000);
   });
 
   it("raises the default maxDelay to a larger delay", () => {
     const s = value(parsePipelineSpec(withSteps({ a: { run: "x", retries: { limit: 1, delay: "10m" } } })));
-    expect(s.steps.a?.retries).toEqual({ limit: 1, backoff: "fixed", delayMs: 600_000, maxDelayMs: 600_000 });
+    expect(s.steps.a?.retries).toEqual({ limit: 1, backoff: "fixed", delayMs: 600_000, maxDelayMs: 600_000, onOOM: null });
   });
 
   it("coerces env numbers and booleans to strings", () => {
@@ -255,7 +261,7 @@ describe("parsePipelineSpec: validation issues", () => {
       steps: { a: { run: "x", retry: 2, outputs: { o: { type: "file", path: "/x" } }, retries: { limit: 1, jitter: true } } },
     });
     expect(got.map((i) => i.path)).toEqual(["extra", "params.x.required", "steps.a.retry", "steps.a.outputs.o.path", "steps.a.retries.jitter"]);
-    expect(got[0]?.message).toBe('unknown key "extra"; allowed keys: name, description, failFast, params, steps');
+    expect(got[0]?.message).toBe('unknown key "extra"; allowed keys: name, description, failFast, executor, image, params, steps');
     expect(got[2]?.message).toMatch(/^unknown key "retry" \(did you mean "retries"\?\); allowed keys: run, script/);
   });
 
@@ -512,6 +518,73 @@ steps:
   it("does not cascade errors from a broken param definition into templates", () => {
     expect(lines(withSteps({ a: { run: "${{ params.x }}" } }, { params: { x: { type: "float" } } }))).toEqual([
       'params.x.type: invalid type "float" (expected one of string, number, integer, boolean, json)',
+    ]);
+  });
+});
+
+describe("parsePipelineSpec: executors and resources", () => {
+  it("defaults to the shared executor with no requests", () => {
+    const s = value(parsePipelineSpec(withSteps({ a: { run: "x" } })));
+    expect(s.steps.a).toMatchObject({ executor: "shared", image: null, resources: { cpu: null, memoryBytes: null, gpu: 0 } });
+  });
+
+  it("takes the pipeline's executor and image as defaults, and the built-in image last", () => {
+    const s = value(
+      parsePipelineSpec(
+        withSteps(
+          { a: { run: "x" }, b: { run: "x", image: "team/train:2" }, c: { run: "x", executor: "shared" } },
+          { executor: "container", image: "team/base:1" },
+        ),
+      ),
+    );
+    expect(s.steps.a).toMatchObject({ executor: "container", image: "team/base:1" });
+    expect(s.steps.b).toMatchObject({ executor: "container", image: "team/train:2" });
+    expect(s.steps.c).toMatchObject({ executor: "shared", image: null });
+    const plain = value(parsePipelineSpec(withSteps({ a: { run: "x", executor: "container" } })));
+    expect(plain.steps.a?.image).toBe("trellis-python:latest");
+  });
+
+  it("parses resource quantities", () => {
+    const s = value(parsePipelineSpec(withSteps({ a: { run: "x", resources: { cpu: "500m", memory: "4Gi", gpu: 1 } }, b: { run: "x", resources: { cpu: 2, memory: "1.5G" } } })));
+    expect(s.steps.a?.resources).toEqual({ cpu: 0.5, memoryBytes: 4 * 2 ** 30, gpu: 1 });
+    expect(s.steps.b?.resources).toEqual({ cpu: 2, memoryBytes: 1.5e9, gpu: 0 });
+  });
+
+  it("names every bad resource setting and its path", () => {
+    const got = lines(
+      withSteps({
+        a: { run: "x", executor: "vm", resources: { cpu: -1, memory: "lots", gpu: 0.5, disk: 1 } },
+        b: { run: "x", image: "team/train:1" },
+        c: { run: "x", executor: "container", image: "has space" },
+      }),
+    );
+    expect(got).toEqual(
+      expect.arrayContaining([
+        'steps.a.executor: invalid executor "vm" (expected shared or container)',
+        expect.stringMatching(/^steps\.a\.resources\.cpu: invalid CPU request -1/),
+        expect.stringMatching(/^steps\.a\.resources\.memory: invalid memory request "lots"/),
+        "steps.a.resources.gpu: expected a whole number of GPUs from 0 to 64, got 0.5",
+        expect.stringMatching(/^steps\.a\.resources\.disk: unknown key "disk"/),
+        'steps.b.image: "image" is only used by container steps (add executor: container)',
+        expect.stringMatching(/^steps\.c\.image: invalid image reference "has space"/),
+      ]),
+    );
+  });
+
+  it("parses out-of-memory retries with a default cap of 4× the request", () => {
+    const s = value(parsePipelineSpec(withSteps({ a: { run: "x", resources: { memory: "512Mi" }, retries: { onOOM: { memoryFactor: 2 } } } })));
+    expect(s.steps.a?.retries).toMatchObject({ limit: 0, onOOM: { memoryFactor: 2, maxMemoryBytes: 2 * 2 ** 30 } });
+    const capped = value(parsePipelineSpec(withSteps({ a: { run: "x", resources: { memory: "1Gi" }, retries: { limit: 1, onOOM: { maxMemory: "3Gi" } } } })));
+    expect(capped.steps.a?.retries).toMatchObject({ limit: 1, onOOM: { memoryFactor: 2, maxMemoryBytes: 3 * 2 ** 30 } });
+  });
+
+  it("rejects out-of-memory retries that cannot work", () => {
+    expect(lines(withSteps({ a: { run: "x", retries: { onOOM: { memoryFactor: 2 } } } }))).toEqual([
+      "steps.a.retries.onOOM: needs resources.memory: out-of-memory retries multiply the step's memory request",
+    ]);
+    expect(lines(withSteps({ a: { run: "x", resources: { memory: "1Gi" }, retries: { onOOM: { memoryFactor: 1, maxMemory: "512Mi" } } } }))).toEqual([
+      "steps.a.retries.onOOM.memoryFactor: expected a number greater than 1 and at most 16, got 1",
+      "steps.a.retries.onOOM.maxMemory: must be more than resources.memory (512Mi <= 1Gi)",
     ]);
   });
 });

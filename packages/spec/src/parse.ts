@@ -4,6 +4,7 @@ import { formatDuration, parseDuration } from "./duration.js";
 import { fail, IssueList, isPlainObject, ok, suggest, typeName, type PathSegment } from "./issues.js";
 import { checkParamValue, enumContains, enumMessage } from "./params.js";
 import { checkTemplate, type TemplateScope } from "./template.js";
+import { formatBytes, parseCpu, parseMemory } from "./resources.js";
 import {
   BACKOFF_KINDS,
   DEFAULT_RETRY_POLICY,
@@ -18,7 +19,12 @@ import {
   SPEC_KEYS,
   STEP_NAME_RE,
   DEFAULT_CACHE_POLICY,
+  DEFAULT_IMAGE,
+  EXECUTORS,
+  NO_RESOURCES,
   type CachePolicy,
+  type ExecutorName,
+  type ResourceRequest,
   type Backoff,
   type OutputSpec,
   type OutputType,
@@ -99,7 +105,11 @@ export function validatePipelineSpec(raw: unknown): Result<PipelineSpec> {
   const description = optionalString(raw, "description", [], issues) ?? "";
   const failFast = optionalBoolean(raw, "failFast", [], issues) ?? false;
   const params = parseParams(raw.params, ["params"], issues);
-  const steps = parseSteps(raw.steps, params.names, issues);
+  const defaults: StepDefaults = {
+    executor: parseExecutor(raw, [], issues) ?? "shared",
+    image: parseImage(raw, [], issues) ?? null,
+  };
+  const steps = parseSteps(raw.steps, params.names, defaults, issues);
 
   if (!issues.empty) return fail(issues.items);
   return ok({ name, description, failFast, params: params.declared, steps });
@@ -260,7 +270,13 @@ function parseParam(raw: unknown, path: PathSegment[], issues: IssueList): Param
 // ---------------------------------------------------------------------------------------------
 // steps
 
-function parseSteps(raw: unknown, params: ReadonlySet<string>, issues: IssueList): Record<string, StepSpec> {
+/** Pipeline-wide settings that steps inherit unless they set their own. */
+interface StepDefaults {
+  executor: ExecutorName;
+  image: string | null;
+}
+
+function parseSteps(raw: unknown, params: ReadonlySet<string>, defaults: StepDefaults, issues: IssueList): Record<string, StepSpec> {
   const path: PathSegment[] = ["steps"];
   if (raw === undefined || raw === null) {
     issues.add(path, "required key is missing");
@@ -296,7 +312,7 @@ function parseSteps(raw: unknown, params: ReadonlySet<string>, issues: IssueList
       issues.add(p, `invalid step name ${quote(name)} (letters, digits, "_" and "-", starting with a letter, at most 63 characters)`);
     }
     const scope: TemplateScope = { params, ownStep: name, ownOutputs: stepOutputs.get(name) ?? null, stepOutputs };
-    const parsed = parseStep(name, raw[name], p, scope, issues);
+    const parsed = parseStep(name, raw[name], p, scope, defaults, issues);
     graph.push([name, { needs: parsed.needs }]);
     if (parsed.step) steps.push([name, parsed.step]);
   }
@@ -313,6 +329,7 @@ function parseStep(
   raw: unknown,
   path: PathSegment[],
   scope: TemplateScope,
+  defaults: StepDefaults,
   issues: IssueList,
 ): { step?: StepSpec; needs: string[] } {
   if (!isPlainObject(raw)) {
@@ -347,7 +364,14 @@ function parseStep(
 
   const explicit = parseNeeds(raw.needs, name, [...path, "needs"], scope.stepOutputs, issues);
   const needs = [...new Set([...explicit, ...referenced])].sort();
-  const retries = parseRetries(raw.retries, [...path, "retries"], issues);
+  const executor = parseExecutor(raw, path, issues) ?? defaults.executor;
+  const ownImage = parseImage(raw, path, issues);
+  if (ownImage !== undefined && executor !== "container") {
+    issues.add([...path, "image"], '"image" is only used by container steps (add executor: container)');
+  }
+  const image = executor === "container" ? (ownImage ?? defaults.image ?? DEFAULT_IMAGE) : null;
+  const resources = parseResources(raw.resources, [...path, "resources"], issues);
+  const retries = parseRetries(raw.retries, [...path, "retries"], resources, issues);
   const timeoutMs = present(raw, "timeout") ? (durationValue(raw.timeout, [...path, "timeout"], issues) ?? null) : null;
 
   const cache = parseCache(raw.cache, [...path, "cache"], issues);
@@ -357,7 +381,7 @@ function parseStep(
     else issues.add([...path, "nondeterministic"], `expected true or false, got ${typeName(raw.nondeterministic)}`);
   }
 
-  const step: StepSpec = { name, needs, env, outputs, retries, timeoutMs, cache, nondeterministic };
+  const step: StepSpec = { name, needs, env, outputs, retries, timeoutMs, cache, nondeterministic, executor, image, resources };
   if (run !== undefined) step.run = run;
   if (script !== undefined) {
     step.script = script;
@@ -469,7 +493,78 @@ function parseCache(raw: unknown, path: PathSegment[], issues: IssueList): Cache
   return policy;
 }
 
-function parseRetries(raw: unknown, path: PathSegment[], issues: IssueList): RetryPolicy {
+function parseExecutor(raw: Raw, path: PathSegment[], issues: IssueList): ExecutorName | undefined {
+  if (!present(raw, "executor")) return undefined;
+  if (typeof raw.executor === "string" && (EXECUTORS as readonly string[]).includes(raw.executor)) return raw.executor as ExecutorName;
+  issues.add([...path, "executor"], `invalid executor ${show(raw.executor)} (expected ${EXECUTORS.join(" or ")})`);
+  return undefined;
+}
+
+/** An image reference as Docker and Podman accept it: name[:tag][@digest], with an optional registry. */
+const IMAGE_RE = /^[a-z0-9][a-z0-9._\-/:@]*$/i;
+
+function parseImage(raw: Raw, path: PathSegment[], issues: IssueList): string | undefined {
+  const image = optionalText(raw, "image", path, issues);
+  if (image === undefined) return undefined;
+  if (IMAGE_RE.test(image) && image.length <= 255) return image;
+  issues.add([...path, "image"], `invalid image reference ${quote(image)} (e.g. trellis-python:latest, registry.example.com/team/train:1.2)`);
+  return undefined;
+}
+
+/** `resources: { cpu: 2, memory: 4Gi, gpu: 1 }`; every key is optional. */
+function parseResources(raw: unknown, path: PathSegment[], issues: IssueList): ResourceRequest {
+  const request: ResourceRequest = { ...NO_RESOURCES };
+  if (raw === undefined || raw === null) return request;
+  if (!isPlainObject(raw)) {
+    issues.add(path, `expected a mapping such as { cpu: 2, memory: 4Gi, gpu: 1 }, got ${typeName(raw)}`);
+    return request;
+  }
+  checkKeys(raw, "resources", path, issues);
+  if (present(raw, "cpu")) {
+    request.cpu = parseCpu(raw.cpu);
+    if (request.cpu === null) issues.add([...path, "cpu"], `invalid CPU request ${show(raw.cpu)} (a positive number of cores such as 2 or 0.5, or millicores such as 500m)`);
+  }
+  if (present(raw, "memory")) {
+    request.memoryBytes = parseMemory(raw.memory);
+    if (request.memoryBytes === null) issues.add([...path, "memory"], `invalid memory request ${show(raw.memory)} (e.g. 512Mi, 4Gi, 2G)`);
+  }
+  if (present(raw, "gpu")) {
+    if (typeof raw.gpu === "number" && Number.isInteger(raw.gpu) && raw.gpu >= 0 && raw.gpu <= 64) request.gpu = raw.gpu;
+    else issues.add([...path, "gpu"], `expected a whole number of GPUs from 0 to 64, got ${show(raw.gpu)}`);
+  }
+  return request;
+}
+
+/** Default cap of out-of-memory retries, as a multiple of the step's memory request. */
+const DEFAULT_OOM_CAP_FACTOR = 4;
+
+function parseOnOom(raw: unknown, path: PathSegment[], resources: ResourceRequest, issues: IssueList): RetryPolicy["onOOM"] {
+  if (!isPlainObject(raw)) {
+    issues.add(path, `expected a mapping such as { memoryFactor: 2, maxMemory: 8Gi }, got ${typeName(raw)}`);
+    return null;
+  }
+  checkKeys(raw, "onOOM", path, issues);
+  let memoryFactor = 2;
+  if (present(raw, "memoryFactor")) {
+    if (typeof raw.memoryFactor === "number" && raw.memoryFactor > 1 && raw.memoryFactor <= 16) memoryFactor = raw.memoryFactor;
+    else issues.add([...path, "memoryFactor"], `expected a number greater than 1 and at most 16, got ${show(raw.memoryFactor)}`);
+  }
+  if (resources.memoryBytes === null) {
+    issues.add(path, "needs resources.memory: out-of-memory retries multiply the step's memory request");
+    return null;
+  }
+  let maxMemoryBytes = resources.memoryBytes * DEFAULT_OOM_CAP_FACTOR;
+  if (present(raw, "maxMemory")) {
+    const cap = parseMemory(raw.maxMemory);
+    if (cap === null) issues.add([...path, "maxMemory"], `invalid memory ${show(raw.maxMemory)} (e.g. 8Gi)`);
+    else if (cap <= resources.memoryBytes) {
+      issues.add([...path, "maxMemory"], `must be more than resources.memory (${formatBytes(cap)} <= ${formatBytes(resources.memoryBytes)})`);
+    } else maxMemoryBytes = cap;
+  }
+  return { memoryFactor, maxMemoryBytes };
+}
+
+function parseRetries(raw: unknown, path: PathSegment[], resources: ResourceRequest, issues: IssueList): RetryPolicy {
   const policy: RetryPolicy = { ...DEFAULT_RETRY_POLICY };
   if (raw === undefined || raw === null) return policy;
   if (typeof raw === "number") {
@@ -481,8 +576,11 @@ function parseRetries(raw: unknown, path: PathSegment[], issues: IssueList): Ret
     return policy;
   }
   checkKeys(raw, "retries", path, issues);
-  if (!present(raw, "limit")) issues.add([...path, "limit"], "required key is missing");
-  else policy.limit = retryLimit(raw.limit, [...path, "limit"], issues) ?? 0;
+  if (present(raw, "onOOM")) policy.onOOM = parseOnOom(raw.onOOM, [...path, "onOOM"], resources, issues);
+  // `retries: { onOOM: … }` alone is complete: only out-of-memory kills are retried.
+  if (!present(raw, "limit")) {
+    if (!present(raw, "onOOM")) issues.add([...path, "limit"], "required key is missing");
+  } else policy.limit = retryLimit(raw.limit, [...path, "limit"], issues) ?? 0;
   if (present(raw, "backoff")) {
     if (typeof raw.backoff === "string" && (BACKOFF_KINDS as readonly string[]).includes(raw.backoff)) policy.backoff = raw.backoff as Backoff;
     else issues.add([...path, "backoff"], `invalid backoff ${show(raw.backoff)} (expected ${BACKOFF_KINDS.join(" or ")})`);

@@ -41,13 +41,43 @@ export interface OutputSpec {
 }
 
 export interface RetryPolicy {
-  /** Retries after the first attempt; a step runs at most `limit + 1` times. */
+  /** Retries after the first attempt; a step runs at most `limit + 1` times (out-of-memory retries aside). */
   limit: number;
   backoff: Backoff;
   delayMs: number;
   /** Always >= delayMs. */
   maxDelayMs: number;
+  /** Retry an out-of-memory kill with more memory; null: an OOM kill is a terminal failure. */
+  onOOM: OomRetryPolicy | null;
 }
+
+/**
+ * `retries: { onOOM: { memoryFactor: 2, maxMemory: 8Gi } }`: after an out-of-memory kill the
+ * step runs again at once with its memory multiplied by `memoryFactor`, up to `maxMemoryBytes`
+ * (default: 4 × the step's memory request). These retries do not need `limit`: the cap bounds them.
+ */
+export interface OomRetryPolicy {
+  /** > 1. */
+  memoryFactor: number;
+  maxMemoryBytes: number;
+}
+
+export const EXECUTORS = ["shared", "container"] as const;
+export type ExecutorName = (typeof EXECUTORS)[number];
+
+/** What a step asks of the worker that runs it. Containers are limited to it; workers only take steps that fit. */
+export interface ResourceRequest {
+  /** Cores; null: no request (and no limit). */
+  cpu: number | null;
+  memoryBytes: number | null;
+  /** Whole GPU devices, each given to one step at a time. */
+  gpu: number;
+}
+
+export const NO_RESOURCES: Readonly<ResourceRequest> = Object.freeze({ cpu: null, memoryBytes: null, gpu: 0 });
+
+/** Image used by container steps that name none (neither on the step nor the pipeline). */
+export const DEFAULT_IMAGE = "trellis-python:latest";
 
 export interface StepSpec {
   name: string;
@@ -65,6 +95,11 @@ export interface StepSpec {
   cache: CachePolicy;
   /** Never cached (its results are neither reused nor recorded for reuse): it samples, reads the clock, … */
   nondeterministic: boolean;
+  /** Where it runs: a process on the worker's host (`shared`) or a container (`container`). */
+  executor: ExecutorName;
+  /** Container image: the step's, else the pipeline's, else DEFAULT_IMAGE; null for shared steps. */
+  image: string | null;
+  resources: ResourceRequest;
 }
 
 /** `cache: false`, `cache: { maxAge: 7d }` or `cache: { enabled: false }`; default: enabled, no age limit. */
@@ -98,6 +133,7 @@ export const DEFAULT_RETRY_POLICY: Readonly<RetryPolicy> = Object.freeze({
   backoff: "fixed",
   delayMs: 1000,
   maxDelayMs: 300_000,
+  onOOM: null,
 });
 
 /** Upper bound on `retries.limit`; a guard against typos like `retries: 1000`. */
@@ -119,10 +155,12 @@ export const ENV_NAME_RE = /^[A-Za-z_][A-Za-z0-9_]*$/;
  * key. Any other key is reported as an error, so typos (`retry:`, `need:`) never pass silently.
  */
 export const SPEC_KEYS = {
-  pipeline: ["name", "description", "failFast", "params", "steps"],
+  pipeline: ["name", "description", "failFast", "executor", "image", "params", "steps"],
   param: ["type", "default", "description", "enum"],
-  step: ["run", "script", "shell", "needs", "env", "outputs", "retries", "timeout", "cache", "nondeterministic"],
+  step: ["run", "script", "shell", "needs", "env", "outputs", "retries", "timeout", "cache", "nondeterministic", "executor", "image", "resources"],
+  resources: ["cpu", "memory", "gpu"],
+  onOOM: ["memoryFactor", "maxMemory"],
   cache: ["enabled", "maxAge"],
   output: ["type", "description"],
-  retries: ["limit", "backoff", "delay", "maxDelay"],
+  retries: ["limit", "backoff", "delay", "maxDelay", "onOOM"],
 } as const satisfies Record<string, readonly string[]>;

@@ -81,6 +81,27 @@ export const RunSummary = z
   })
   .meta({ id: "RunSummary" });
 
+export const Executor = z.enum(["shared", "container"]);
+
+export const Placement = z
+  .object({
+    executor: Executor,
+    cpu: z.number().nullable().describe("cores requested (null: none)"),
+    memoryBytes: z.number().nullable().describe("memory requested; out-of-memory retries raise it"),
+    gpu: z.number().int(),
+  })
+  .describe("what the attempt needs from a worker (null: a shared step with no requests)")
+  .meta({ id: "Placement" });
+
+export const ResourceUsage = z
+  .object({
+    peakMemoryBytes: z.number().nullable(),
+    peakCpu: z.number().nullable().describe("highest CPU use over a sampling interval, in cores"),
+    cpuSeconds: z.number().nullable(),
+  })
+  .describe("peaks observed while the attempt ran (container stats, or the process tree of a shared step)")
+  .meta({ id: "ResourceUsage" });
+
 export const StepAttempt = z.object({
   attempt: z.number().int(),
   status: StepStatus,
@@ -90,7 +111,20 @@ export const StepAttempt = z.object({
   exitCode: z.number().int().nullable(),
   error: z.string().nullable(),
   failureKind: FailureKind,
+  placement: Placement.nullable(),
+  gpuDevices: z.array(z.string()).describe("GPU devices given to this attempt"),
+  usage: ResourceUsage.nullable(),
+  environmentDigest: z.string().nullable().describe("see GET …/steps/:step/environment"),
 });
+
+export const ResourceSuggestion = z
+  .object({
+    memoryBytes: z.number().nullable(),
+    cpu: z.number().nullable(),
+    basedOn: z.number().int().describe("how many recent successful executions of this step the peaks come from"),
+  })
+  .describe("a request with 20% headroom over the highest peaks of the step's recent successful executions in this pipeline")
+  .meta({ id: "ResourceSuggestion" });
 
 export const KeyChange = z
   .object({
@@ -146,6 +180,11 @@ export const Step = z
     attempts: z.array(StepAttempt),
     cache: StepCache,
     runReason: RunReason.nullable(),
+    executor: Executor,
+    image: z.string().nullable().describe("container image (container steps)"),
+    placement: Placement.nullable(),
+    waiting: z.string().nullable().describe('for a queued step: why no worker runs it yet, e.g. "waiting for 1 GPU: all 2 in use"'),
+    suggestion: ResourceSuggestion.nullable(),
   })
   .meta({ id: "Step" });
 
@@ -508,3 +547,46 @@ export const DeleteRunsResponse = z.object({
   artifacts: z.number().int().describe("artifacts no remaining run or cache entry refers to"),
   bytes: z.number().describe("stored bytes freed"),
 });
+
+export const WorkerView = z
+  .object({
+    id: z.string(),
+    hostname: z.string(),
+    pid: z.number().int(),
+    startedAt: z.string(),
+    lastSeenAt: z.string(),
+    concurrency: z.number().int().describe("step slots"),
+    running: z.number().int(),
+    capacity: z.object({ executors: z.array(Executor), cpu: z.number(), memoryBytes: z.number(), gpus: z.array(z.string()) }),
+    inUse: z.object({ cpu: z.number(), memoryBytes: z.number(), gpus: z.number().int() }).describe("the sum of its running steps' requests"),
+    gpusInUse: z.array(z.string()),
+  })
+  .meta({ id: "Worker" });
+
+export const WorkersResponse = z.object({ items: z.array(WorkerView) });
+
+const PythonEnvironment = z.object({
+  executable: z.string(),
+  version: z.string(),
+  implementation: z.string(),
+  packages: z.record(z.string(), z.string()).describe("installed distributions and their versions"),
+});
+
+export const StepEnvironment = z
+  .object({
+    attempt: z.number().int(),
+    digest: z.string(),
+    environment: z.discriminatedUnion("executor", [
+      z.object({ executor: z.literal("shared"), hostname: z.string(), os: z.string(), arch: z.string(), python: PythonEnvironment.nullable() }),
+      z.object({
+        executor: z.literal("container"),
+        image: z.string(),
+        imageId: z.string().describe("the image's content digest (sha256:…)"),
+        repoDigests: z.array(z.string()),
+        python: PythonEnvironment.nullable(),
+      }),
+    ]),
+  })
+  .meta({ id: "StepEnvironment" });
+
+export const AttemptQuery = z.object({ attempt: z.coerce.number().int().min(1).optional() });

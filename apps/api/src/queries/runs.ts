@@ -1,5 +1,6 @@
 import type { PrismaClient } from "@trellis/db";
-import { explainRunSteps, notFound, validationFailed, type RunStatusName } from "@trellis/engine";
+import { explainRunSteps, notFound, validationFailed, type EngineConfig, type Placement, type RunStatusName } from "@trellis/engine";
+import { executionOf, resourceSuggestions, usageOf, versionSpec, waitingReasons } from "./resources.js";
 import { iso, isoOrNull } from "./iso.js";
 import { metricSummariesOf } from "./run-search.js";
 import { metricView } from "./experiments.js";
@@ -124,7 +125,8 @@ export async function listRuns(
   };
 }
 
-export async function getRunDetail(db: PrismaClient, projectId: string, runId: string) {
+export async function getRunDetail(deps: { db: PrismaClient; config: Pick<EngineConfig, "workerLeaseMs"> }, projectId: string, runId: string) {
+  const { db } = deps;
   const run = await db.run.findFirst({
     where: { id: runId, projectId },
     select: {
@@ -132,6 +134,8 @@ export async function getRunDetail(db: PrismaClient, projectId: string, runId: s
       tags: true,
       note: true,
       noCache: true,
+      pipelineId: true,
+      pipelineVersionId: true,
       steps: {
         orderBy: { name: "asc" },
         select: {
@@ -153,6 +157,8 @@ export async function getRunDetail(db: PrismaClient, projectId: string, runId: s
           cacheKey: true,
           cachedFromRunId: true,
           cachedFromStep: true,
+          notBefore: true,
+          placement: true,
           attempts: { orderBy: { attempt: "asc" } },
         },
       },
@@ -161,7 +167,14 @@ export async function getRunDetail(db: PrismaClient, projectId: string, runId: s
   if (!run) throw notFound(`run "${runId}"`);
   const stepCounts: Record<string, number> = {};
   for (const s of run.steps) stepCounts[s.status] = (stepCounts[s.status] ?? 0) + 1;
-  const [summaries, reasons] = await Promise.all([metricSummariesOf(db, [run.id]), explainRunSteps(db, run.id)]);
+  const steps = run.steps.map((s) => ({ ...s, placement: s.placement as Placement | null }));
+  const [summaries, reasons, spec, waiting, suggestions] = await Promise.all([
+    metricSummariesOf(db, [run.id]),
+    explainRunSteps(db, run.id),
+    run.pipelineVersionId ? versionSpec(db, run.pipelineVersionId) : null,
+    waitingReasons(db, deps.config.workerLeaseMs, steps),
+    run.pipelineId ? resourceSuggestions(db, run.pipelineId, [...new Set(steps.map((s) => s.template))]) : new Map(),
+  ]);
   const metrics = summaries.get(run.id) ?? {};
   return {
     ...toSummary(run, stepCounts),
@@ -170,7 +183,7 @@ export async function getRunDetail(db: PrismaClient, projectId: string, runId: s
     tags: run.tags as Record<string, string>,
     note: run.note,
     metrics: Object.entries(metrics).map(([key, m]) => ({ key, ...metricView(m) })),
-    steps: run.steps.map((s) => ({
+    steps: steps.map((s) => ({
       name: s.name,
       template: s.template,
       needs: s.needs,
@@ -195,9 +208,17 @@ export async function getRunDetail(db: PrismaClient, projectId: string, runId: s
         exitCode: a.exitCode,
         error: a.error,
         failureKind: a.failureKind,
+        placement: a.placement as Placement | null,
+        gpuDevices: a.gpuDevices,
+        usage: usageOf(a.usage),
+        environmentDigest: a.environmentDigest,
       })),
       cache: { key: s.cacheKey, hit: s.cachedFromRunId !== null, fromRunId: s.cachedFromRunId, fromStep: s.cachedFromStep },
       runReason: runReasonOf(reasons.get(s.name)),
+      ...executionOf(spec, s.template),
+      placement: s.placement,
+      waiting: waiting.get(s.name) ?? null,
+      suggestion: suggestions.get(s.template) ?? null,
     })),
   };
 }

@@ -1,19 +1,10 @@
 import type { FastifyPluginAsyncZod } from "fastify-type-provider-zod";
-import { logChannel, notFound, projectByName, readLogLines, type LogLineMessage } from "@trellis/engine";
+import { logChannel, readLogLines, type LogLineMessage } from "@trellis/engine";
 import type { ApiDeps } from "../deps.js";
 import { LogsQuery, LogsResponse, StepParams, errorResponses } from "../http/schemas.js";
+import { findStep } from "../queries/steps.js";
 
 const FINISHED = new Set(["succeeded", "failed", "cancelled", "skipped"]);
-
-async function findStep(deps: ApiDeps, params: { project: string; id: string; step: string }) {
-  const project = await projectByName(deps.db, params.project);
-  const step = await deps.db.step.findFirst({
-    where: { runId: params.id, name: params.step, run: { projectId: project.id } },
-    select: { id: true, attempt: true, status: true },
-  });
-  if (!step) throw notFound(`step "${params.step}" of run "${params.id}"`);
-  return step;
-}
 
 /** An attempt is complete when it has finished and all of its lines are stored. */
 async function attemptFinished(deps: ApiDeps, stepId: string, attempt: number): Promise<string | null> {
@@ -42,7 +33,7 @@ export const logRoutes = (deps: ApiDeps): FastifyPluginAsyncZod =>
         },
       },
       async (request) => {
-        const step = await findStep(deps, request.params);
+        const step = await findStep(deps.db, request.params);
         const attempt = request.query.attempt ?? Math.max(step.attempt, 1);
         const lines = await readLogLines(deps.db, { stepId: step.id, attempt, after: request.query.after, limit: request.query.limit });
         const nextAfter = lines.at(-1)?.seq ?? request.query.after;
@@ -64,7 +55,7 @@ export const logRoutes = (deps: ApiDeps): FastifyPluginAsyncZod =>
         },
       },
       async (request, reply) => {
-        const step = await findStep(deps, request.params);
+        const step = await findStep(deps.db, request.params);
         const attempt = request.query.attempt ?? Math.max(step.attempt, 1);
         const stepId = step.id;
         let lastSeq = request.query.after;

@@ -56,7 +56,7 @@ export const runRoutes = (deps: ApiDeps): FastifyPluginAsyncZod =>
           ...(noCache ? { noCache } : {}),
           ...idempotencyKeyOf(request, request.body.idempotencyKey),
         });
-        return reply.status(started.created ? 201 : 200).send(await getRunDetail(deps.db, project.id, started.runId));
+        return reply.status(started.created ? 201 : 200).send(await getRunDetail(deps, project.id, started.runId));
       },
     );
 
@@ -83,7 +83,7 @@ export const runRoutes = (deps: ApiDeps): FastifyPluginAsyncZod =>
           ...(name !== undefined ? { name } : {}),
           ...idempotencyKeyOf(request, request.body.idempotencyKey),
         });
-        return reply.status(started.created ? 201 : 200).send(await getRunDetail(deps.db, project.id, started.runId));
+        return reply.status(started.created ? 201 : 200).send(await getRunDetail(deps, project.id, started.runId));
       },
     );
 
@@ -102,7 +102,7 @@ export const runRoutes = (deps: ApiDeps): FastifyPluginAsyncZod =>
       async (request, reply) => {
         const project = await projectByName(deps.db, request.params.project);
         const started = await retryFailedSteps(deps, { projectId: project.id, runId: request.params.id, ...idempotencyKeyOf(request, request.body?.idempotencyKey) });
-        return reply.status(started.created ? 201 : 200).send(await getRunDetail(deps.db, project.id, started.runId));
+        return reply.status(started.created ? 201 : 200).send(await getRunDetail(deps, project.id, started.runId));
       },
     );
 
@@ -119,7 +119,7 @@ export const runRoutes = (deps: ApiDeps): FastifyPluginAsyncZod =>
           ...(note !== undefined ? { note } : {}),
           ...(tags !== undefined ? { tags } : {}),
         });
-        return getRunDetail(deps.db, project.id, request.params.id);
+        return getRunDetail(deps, project.id, request.params.id);
       },
     );
 
@@ -176,7 +176,7 @@ export const runRoutes = (deps: ApiDeps): FastifyPluginAsyncZod =>
     app.get(
       "/projects/:project/runs/:id",
       { schema: { tags: ["runs"], summary: "Get a run with its steps", params: RunParams, response: { 200: RunDetail, ...errorResponses } } },
-      async (request) => getRunDetail(deps.db, (await projectByName(deps.db, request.params.project)).id, request.params.id),
+      async (request) => getRunDetail(deps, (await projectByName(deps.db, request.params.project)).id, request.params.id),
     );
 
     app.post(
@@ -193,7 +193,7 @@ export const runRoutes = (deps: ApiDeps): FastifyPluginAsyncZod =>
       async (request, reply) => {
         const project = await projectByName(deps.db, request.params.project);
         await cancelRun(deps, { projectId: project.id, runId: request.params.id });
-        return reply.status(202).send(await getRunDetail(deps.db, project.id, request.params.id));
+        return reply.status(202).send(await getRunDetail(deps, project.id, request.params.id));
       },
     );
   };
