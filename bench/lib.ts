@@ -3,7 +3,7 @@ import os from "node:os";
 import path from "node:path";
 import { randomUUID } from "node:crypto";
 import { createPrismaClient } from "@trellis/db";
-import { createRedis, createRun, createStepQueue, ensureProject, loadEngineConfig, pushPipeline, type EngineContext } from "@trellis/engine";
+import { createRedis, createRun, createStepQueue, ensureProject, loadEngineConfig, pushPipeline, type CodeFileInput, type EngineContext } from "@trellis/engine";
 import { startStepWorker } from "../apps/worker/src/step-worker.js";
 
 /** A real engine (Postgres, Redis, one worker) in a throwaway project and queue. */
@@ -19,8 +19,10 @@ export async function benchEngine(concurrency: number) {
 
   return {
     db,
-    async run(spec: object): Promise<string> {
-      await pushPipeline(db, { projectId: project.id, spec });
+    /** Pushes the spec (with its code files, text) and starts a run of it. */
+    async run(spec: object, files?: Record<string, string>): Promise<string> {
+      const code: CodeFileInput[] | undefined = files && Object.entries(files).map(([p, text]) => ({ path: p, content: Buffer.from(text).toString("base64") }));
+      await pushPipeline(db, { projectId: project.id, spec, ...(code ? { code: { files: code } } : {}) });
       // noCache: every trial must really execute its steps, not reuse the previous trial's results.
       return (await createRun(ctx, { projectId: project.id, pipeline: (spec as { name: string }).name, noCache: true })).runId;
     },

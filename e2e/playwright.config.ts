@@ -6,7 +6,8 @@
  *
  * Playwright starts (in this order, each waiting for the previous one to be ready):
  *   api      migrates the database `trellis_e2e`, then `node apps/api/dist/main.js` on port 4100
- *   worker   `node apps/worker/dist/main.js`, consuming only the queue `e2e`
+ *   worker   `node apps/worker/dist/main.js`, consuming only the queue `e2e`, with a configured
+ *            inventory of 2 GPUs and the container engine found at the local Podman/Docker socket
  *   web      `next start` of the existing apps/web build on port 3100, TRELLIS_API_URL=http://localhost:4100
  *   web-down a second `next start` (port 3101) whose TRELLIS_API_URL points at a closed port
  *            (4199), to check how the UI reports an unreachable API
@@ -117,7 +118,8 @@ export default defineConfig({
       name: "worker",
       command: `exec ${entry("worker")}`,
       cwd: root,
-      env: serverEnv,
+      // A configured inventory of two GPUs (no GPU runtime: containers get no device requests).
+      env: { ...serverEnv, TRELLIS_WORKER_GPUS: "0,1", TRELLIS_CONTAINER_GPU_MODE: "none" },
       wait: { stdout: /worker started/ },
       timeout: 60_000,
       gracefulShutdown: stop,

@@ -4,7 +4,7 @@ import { randomUUID } from "node:crypto";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import type { PrismaClient } from "@trellis/db";
-import { DEFAULT_PROJECT, dataPaths, materializeSnapshot, runTokenFor, type ClaimedStep } from "@trellis/engine";
+import { DEFAULT_PROJECT, dataPaths, materializeSnapshot, runTokenFor, type ClaimedStep, type Placement } from "@trellis/engine";
 import type { ArtifactStore } from "@trellis/artifacts";
 import {
   isArtifactRef,
@@ -12,12 +12,13 @@ import {
   TemplateError,
   type ArtifactRef,
   stepReferences,
+  DEFAULT_IMAGE,
   type PipelineSpec,
   type StepSpec,
   type TemplateContext,
 } from "@trellis/spec";
 import { materializeInputs, recordInputLinks } from "./artifacts.js";
-import type { ProcessSpec } from "./executor/shared-executor.js";
+import type { ContainerSettings, ProcessSpec } from "./executor/types.js";
 
 /** Environment variables of the worker that a step must not inherit. */
 const PRIVATE_ENV = ["DATABASE_URL", "REDIS_URL", "TEST_DATABASE_URL"];
@@ -41,7 +42,33 @@ export interface StepPreparerOptions {
   pythonSdkDir: string | null;
   /** Where upstream artifacts are fetched from, and the local directory they are materialized into. */
   artifacts: { store: ArtifactStore; cacheDir: string };
+  /** Labels every container gets (the worker's id), so orphans of a dead worker can be found. */
+  containerLabels: Record<string, string>;
+  /**
+   * The worker has a GPU inventory: shared steps then always get CUDA_VISIBLE_DEVICES, empty
+   * when they asked for no GPU, so no step uses a device it was not given.
+   */
+  hasGpus: boolean;
 }
+
+/** What the worker decided for this attempt before preparing it. */
+export interface Assignment {
+  /** The job's placement (memory already raised by out-of-memory retries); null: no requests. */
+  placement: Placement | null;
+  gpuDevices: string[];
+}
+
+/**
+ * Where a container step sees its files. Host paths never appear inside containers, so the
+ * rendered command is the same on every worker.
+ */
+export const CONTAINER_PATHS = {
+  workspace: "/workspace",
+  outputs: "/trellis/outputs",
+  inputs: "/trellis/inputs",
+  scratch: "/trellis/scratch",
+  sdk: "/trellis/sdk",
+} as const;
 
 /**
  * The repository's `sdk/python` directory (the `trellis` Python helper), found by walking up
@@ -93,23 +120,29 @@ export class StepPreparer {
     private readonly options: StepPreparerOptions,
   ) {}
 
-  async prepare(step: ClaimedStep): Promise<PreparedStep> {
+  async prepare(step: ClaimedStep, assignment: Assignment = { placement: null, gpuDevices: [] }): Promise<PreparedStep> {
     const run = await this.runInfo(step.runId);
     const spec = (await this.pipelineSpec(run.versionId)).steps[step.template];
     if (!spec) throw new PreparationError(`step "${step.template}" is not in the pipeline spec`);
+    const inContainer = spec.executor === "container";
+    const mounts: ContainerSettings["mounts"] = [];
 
     // What the templates read: the params the step sees and the upstream outputs it needs fetched.
     const refs = stepReferences(spec);
     const [workspace, upstream] = await Promise.all([
       this.workspace(run),
-      refs.inputs.length > 0 ? this.upstreamOutputs(step).then((u) => this.withInputPaths(step, refs.inputs, u)) : {},
+      refs.inputs.length > 0 ? this.upstreamOutputs(step).then((u) => this.withInputPaths(step, refs.inputs, u, inContainer ? mounts : null)) : {},
     ]);
     const outputsDir = dataPaths.stepOutputs(this.dataDir, run.runId, step.name, step.attempt);
     await mkdir(outputsDir, { recursive: true });
+    // The paths the step's process sees: the host's, or the container's mount points.
+    const seen = inContainer
+      ? { workspace: CONTAINER_PATHS.workspace, outputsDir: CONTAINER_PATHS.outputs, sdk: CONTAINER_PATHS.sdk }
+      : { workspace, outputsDir, sdk: this.options.pythonSdkDir };
     const outputPaths: Record<string, string> = {};
     for (const [name, output] of Object.entries(spec.outputs)) {
-      outputPaths[name] = path.join(outputsDir, name);
-      if (output.type === "directory") await mkdir(outputPaths[name], { recursive: true });
+      outputPaths[name] = path.join(seen.outputsDir, name);
+      if (output.type === "directory") await mkdir(path.join(outputsDir, name), { recursive: true });
     }
 
     const ctx: TemplateContext = {
@@ -129,7 +162,10 @@ export class StepPreparer {
     };
 
     const env: Record<string, string> = {};
-    for (const [key, value] of Object.entries(process.env)) if (value !== undefined && !PRIVATE_ENV.includes(key)) env[key] = value;
+    // Shared steps inherit the worker's environment (PATH, virtualenvs, …); a container starts
+    // from its image's environment, and HOME may not exist there for the worker's user.
+    if (inContainer) env.HOME = "/tmp";
+    else for (const [key, value] of Object.entries(process.env)) if (value !== undefined && !PRIVATE_ENV.includes(key)) env[key] = value;
     // A step sees the params its templates reference, exactly what its cache key covers: reading
     // any other param could make a cached result wrong.
     const visibleParams = Object.fromEntries(refs.params.filter((p) => Object.hasOwn(run.params, p)).map((p) => [p, run.params[p]]));
@@ -139,8 +175,8 @@ export class StepPreparer {
       TRELLIS_PIPELINE: run.pipeline,
       TRELLIS_STEP: step.name,
       TRELLIS_ATTEMPT: String(step.attempt),
-      TRELLIS_WORKSPACE: workspace,
-      TRELLIS_OUTPUTS_DIR: outputsDir,
+      TRELLIS_WORKSPACE: seen.workspace,
+      TRELLIS_OUTPUTS_DIR: seen.outputsDir,
       TRELLIS_PARAMS: JSON.stringify(visibleParams),
       TRELLIS_API_URL: this.options.apiUrl,
       TRELLIS_RUN_TOKEN: run.token,
@@ -151,27 +187,45 @@ export class StepPreparer {
     for (const [name, value] of Object.entries(visibleParams)) {
       env[`TRELLIS_PARAM_${name.toUpperCase().replace(/[^A-Z0-9]/g, "_")}`] = typeof value === "string" ? value : JSON.stringify(value);
     }
+    // GPU devices: given by id. Inside a container the runtime exposes only the assigned
+    // devices (device requests), so CUDA_VISIBLE_DEVICES is left to it there.
+    env.TRELLIS_GPU_DEVICES = assignment.gpuDevices.join(",");
+    if (!inContainer && (this.options.hasGpus || assignment.gpuDevices.length > 0)) env.CUDA_VISIBLE_DEVICES = assignment.gpuDevices.join(",");
     for (const [key, value] of Object.entries(spec.env)) env[key] = render(value, `env.${key}`);
     // After the step's own env, so a PYTHONPATH set there (or inherited) is kept, behind ours.
-    if (this.options.pythonSdkDir !== null) {
-      env.PYTHONPATH = env.PYTHONPATH ? `${this.options.pythonSdkDir}${path.delimiter}${env.PYTHONPATH}` : this.options.pythonSdkDir;
-    }
+    if (seen.sdk !== null) env.PYTHONPATH = env.PYTHONPATH ? `${seen.sdk}${path.delimiter}${env.PYTHONPATH}` : seen.sdk;
 
     let argv: string[];
     let command: string;
     if (spec.script !== undefined) {
       const script = render(spec.script, "script");
-      const scriptPath = path.join(dataPaths.stepScratch(this.dataDir, run.runId, step.name, step.attempt), "script");
-      await writeFile(scriptPath, script, { mode: 0o755 });
+      const scratchDir = dataPaths.stepScratch(this.dataDir, run.runId, step.name, step.attempt);
+      await writeFile(path.join(scratchDir, "script"), script, { mode: 0o755 });
+      if (inContainer) mounts.push({ source: scratchDir, target: CONTAINER_PATHS.scratch, readOnly: true });
       const shell = (spec.shell ?? "bash").trim().split(/\s+/);
-      argv = [...shell, scriptPath];
+      argv = [...shell, path.join(inContainer ? CONTAINER_PATHS.scratch : scratchDir, "script")];
       command = `${shell.join(" ")} <<'SCRIPT'\n${script}\nSCRIPT`;
     } else {
       command = render(spec.run ?? "", "run");
       // Like CI runners: fail on the first failing command and on failures inside pipes.
       argv = ["bash", "--noprofile", "--norc", "-eo", "pipefail", "-c", command];
     }
-    return { process: { argv, cwd: workspace, env, timeoutMs: spec.timeoutMs }, spec, outputsDir, command };
+    const processSpec: ProcessSpec = { argv, cwd: seen.workspace, env, timeoutMs: spec.timeoutMs, gpuDevices: assignment.gpuDevices };
+    if (inContainer) {
+      mounts.push(
+        { source: workspace, target: CONTAINER_PATHS.workspace, readOnly: false },
+        { source: outputsDir, target: CONTAINER_PATHS.outputs, readOnly: false },
+      );
+      if (this.options.pythonSdkDir !== null) mounts.push({ source: this.options.pythonSdkDir, target: CONTAINER_PATHS.sdk, readOnly: true });
+      processSpec.container = {
+        image: spec.image ?? DEFAULT_IMAGE,
+        mounts,
+        cpu: assignment.placement?.cpu ?? null,
+        memoryBytes: assignment.placement?.memoryBytes ?? null,
+        labels: { ...this.options.containerLabels, "trellis.run": run.runId, "trellis.step": step.id },
+      };
+    }
+    return { process: processSpec, spec, outputsDir, command };
   }
 
   private async runInfo(runId: string): Promise<RunInfo> {
@@ -225,7 +279,13 @@ export class StepPreparer {
    * the templates read them; records them as the step's input links. Steps that reference
    * only scalars (or old plain paths) skip all of this.
    */
-  private async withInputPaths(step: ClaimedStep, inputs: string[], upstream: TemplateContext["steps"]): Promise<TemplateContext["steps"]> {
+  private async withInputPaths(
+    step: ClaimedStep,
+    inputs: string[],
+    upstream: TemplateContext["steps"],
+    /** For container steps: where each input's read-only mount is added. */
+    mounts: ContainerSettings["mounts"] | null,
+  ): Promise<TemplateContext["steps"]> {
     const refs = referencedArtifacts(inputs, upstream);
     if (refs.length === 0) return upstream;
     const { store, cacheDir } = this.options.artifacts;
@@ -235,7 +295,12 @@ export class StepPreparer {
     for (const [name, value] of Object.entries(upstream)) resolved[name] = { outputs: { ...value.outputs } };
     for (const input of materialized) {
       const [stepName, output] = input.name.split(".") as [string, string];
-      resolved[stepName]!.outputs[output] = input.localPath;
+      let seenPath = input.localPath;
+      if (mounts) {
+        seenPath = path.posix.join(CONTAINER_PATHS.inputs, stepName, output);
+        mounts.push({ source: input.localPath, target: seenPath, readOnly: true });
+      }
+      resolved[stepName]!.outputs[output] = seenPath;
     }
     return resolved;
   }

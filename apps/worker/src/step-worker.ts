@@ -1,11 +1,17 @@
 import os from "node:os";
 import path from "node:path";
 import { randomUUID } from "node:crypto";
-import { Worker, type Job } from "bullmq";
+import { DelayedError, Worker, type Job } from "bullmq";
 import type { Redis } from "ioredis";
 import type { PrismaClient } from "@trellis/db";
 import {
   CANCEL_CHANNEL,
+  DEFAULT_STEP_QUEUE,
+  enqueueSteps,
+  neverFits,
+  shortfall,
+  workerQueueName,
+  type Placement,
   QUEUE_PREFIX,
   cancelledStepsOf,
   claimSteps,
@@ -15,6 +21,7 @@ import {
   createStepQueue,
   deregisterWorker,
   heartbeatWorker,
+  liveWorkers,
   logChannel,
   reconcile,
   registerWorker,
@@ -26,12 +33,18 @@ import {
   type StepOutcome,
   type SucceededStep,
   type UnsuccessfulOutcome,
+  type WorkerCapacity,
 } from "@trellis/engine";
 import { artifactStoreFromEnv, type ArtifactStore } from "@trellis/artifacts";
-import { formatDuration } from "@trellis/spec";
+import { formatBytes, formatDuration } from "@trellis/spec";
 import { LogSink } from "./executor/log-sink.js";
-import { SharedExecutor, type ProcessResult, type RunningProcess } from "./executor/shared-executor.js";
-import { PreparationError, StepPreparer, findPythonSdkDir } from "./prepare-step.js";
+import { SharedExecutor } from "./executor/shared-executor.js";
+import { ContainerExecutor, removeOrphanContainers } from "./executor/container-executor.js";
+import { DockerClient } from "./executor/docker-client.js";
+import type { Executor, ProcessResult, ResourceUsage, RunningProcess } from "./executor/types.js";
+import { capacityFromEnv, ResourceLedger } from "./capacity.js";
+import { EnvironmentRecorder } from "./environment.js";
+import { PreparationError, StepPreparer, findPythonSdkDir, type Assignment } from "./prepare-step.js";
 import { collectOutputs, recordMetricsOutputs } from "./collect-outputs.js";
 import { ArtifactOutputError, ArtifactStoreFailure, recordOutputArtifacts, storeOutputArtifacts } from "./artifacts.js";
 import { GroupCommit } from "./group-commit.js";
@@ -50,6 +63,27 @@ export interface StepWorkerOptions {
   artifactStore?: ArtifactStore;
   /** Where input artifacts are materialized for steps; default <dataDir>/artifact-cache. */
   artifactCacheDir?: string;
+  /** What this worker offers; default capacityFromEnv(process.env). */
+  capacity?: WorkerCapacity;
+  /** The container engine; default: DOCKER_HOST or the local Docker/Podman socket, when one answers. */
+  docker?: DockerClient | null;
+}
+
+/** What the worker observed about an attempt, recorded with its outcome. */
+interface Observed {
+  usage: ResourceUsage | null;
+  environmentDigest: string | null;
+}
+
+/** The container engine at DOCKER_HOST or a local socket, if one answers; null otherwise. */
+async function reachableDocker(): Promise<DockerClient | null> {
+  try {
+    const client = new DockerClient();
+    await client.ping();
+    return client;
+  } catch {
+    return null;
+  }
 }
 
 export interface StepWorkerHandle {
@@ -58,13 +92,27 @@ export interface StepWorkerHandle {
   stop(): Promise<void>;
 }
 
-/** Maps how the process ended to a step outcome; every failure is classified retryable or terminal. */
-export function outcomeOf(result: ProcessResult): UnsuccessfulOutcome | null {
+/**
+ * Maps how the process ended to a step outcome; every failure is classified retryable or
+ * terminal. An out-of-memory kill is terminal (the same limit fails the same way) unless
+ * `retries.onOOM` raises the memory, which completeStep decides from `oom`.
+ */
+export function outcomeOf(result: ProcessResult, usage: ResourceUsage): UnsuccessfulOutcome | null {
   switch (result.kind) {
     case "exited":
       return result.exitCode === 0
         ? null
-        : { status: "failed", exitCode: result.exitCode, failureKind: "retryable", error: `exited with code ${result.exitCode}${result.exitCode === 137 ? " (killed: out of memory?)" : ""}` };
+        : { status: "failed", exitCode: result.exitCode, failureKind: "retryable", error: `exited with code ${result.exitCode}${result.exitCode === 137 ? " (killed with SIGKILL)" : ""}` };
+    case "oom-killed": {
+      const peak = usage.peakMemoryBytes ?? result.memoryLimitBytes;
+      return {
+        status: "failed",
+        exitCode: 137,
+        failureKind: "terminal",
+        error: `exceeded memory limit ${formatBytes(result.memoryLimitBytes)}; peak ${formatBytes(peak)} (killed by the kernel; raise resources.memory or add retries.onOOM)`,
+        oom: { memoryLimitBytes: result.memoryLimitBytes },
+      };
+    }
     case "signalled":
       return { status: "failed", exitCode: null, failureKind: "retryable", error: `killed by signal ${result.signal}` };
     case "timed-out":
@@ -72,7 +120,7 @@ export function outcomeOf(result: ProcessResult): UnsuccessfulOutcome | null {
     case "cancelled":
       return { status: "cancelled", exitCode: null, error: "cancelled while running" };
     case "spawn-failed":
-      return { status: "failed", exitCode: null, failureKind: "terminal", error: `could not start the step: ${result.message}` };
+      return { status: "failed", exitCode: null, failureKind: result.retryable ? "retryable" : "terminal", error: `could not start the step: ${result.message}` };
     case "launcher-lost":
       return { status: "failed", exitCode: null, failureKind: "retryable", error: "the worker's step launcher stopped unexpectedly; the step was killed" };
   }
@@ -91,14 +139,27 @@ export async function startStepWorker(options: StepWorkerOptions): Promise<StepW
   const connection = createRedis();
   const publisher = createRedis();
   const subscriber: Redis = createRedis();
-  const queue = createStepQueue(publisher, options.queueName);
+  const queueName = options.queueName ?? process.env.TRELLIS_QUEUE ?? DEFAULT_STEP_QUEUE;
+  const queue = createStepQueue(publisher, queueName);
   const ctx: EngineContext = { db, queue, redis: publisher, config, log };
   const apiUrl = (options.apiUrl ?? (process.env.TRELLIS_API_URL || "http://127.0.0.1:4000")).replace(/\/+$/, "");
   // Created before anything else so that a misconfigured store stops the worker at start.
   const store = options.artifactStore ?? artifactStoreFromEnv(config.dataDir);
   const artifactCacheDir = options.artifactCacheDir ?? path.join(config.dataDir, "artifact-cache");
-  const preparer = new StepPreparer(db, config.dataDir, { apiUrl, pythonSdkDir: findPythonSdkDir(), artifacts: { store, cacheDir: artifactCacheDir } });
-  const executor = new SharedExecutor();
+  const docker = options.docker !== undefined ? options.docker : await reachableDocker();
+  const capacity = options.capacity ?? capacityFromEnv(process.env, docker !== null);
+  const ledger = new ResourceLedger(capacity);
+  const preparer = new StepPreparer(db, config.dataDir, {
+    apiUrl,
+    pythonSdkDir: findPythonSdkDir(),
+    artifacts: { store, cacheDir: artifactCacheDir },
+    containerLabels: { "trellis.worker": workerId },
+    hasGpus: capacity.gpus.length > 0,
+  });
+  const executors: Partial<Record<"shared" | "container", Executor>> = { shared: new SharedExecutor() };
+  const containers = docker && capacity.executors.includes("container") ? new ContainerExecutor({ client: docker, labels: { "trellis.worker": workerId } }) : null;
+  if (containers) executors.container = containers;
+  const environments = new EnvironmentRecorder(db, containers);
   const running = new Map<string, RunningProcess>();
   let stopping = false;
   /** Steps stopped because their run (or step) was cancelled, as opposed to this worker shutting down. */
@@ -110,7 +171,16 @@ export async function startStepWorker(options: StepWorkerOptions): Promise<StepW
     proc.cancel();
   };
 
-  await registerWorker(db, { id: workerId, hostname: os.hostname(), pid: process.pid, concurrency });
+  await registerWorker(db, { id: workerId, hostname: os.hostname(), pid: process.pid, concurrency, capacity });
+  if (containers && docker) {
+    // Containers of workers that died (SIGKILL, host crash) may still run and hold GPUs.
+    const live = new Set((await liveWorkers(db, config.workerLeaseMs)).map((w) => w.id));
+    const removed = await removeOrphanContainers(docker, live).catch((err: unknown) => {
+      log("could not look for orphaned containers", { error: String(err) });
+      return 0;
+    });
+    if (removed > 0) log("removed containers of dead workers", { removed });
+  }
 
   await subscriber.subscribe(CANCEL_CHANNEL);
   subscriber.on("message", (_channel: string, message: string) => {
@@ -156,15 +226,15 @@ export async function startStepWorker(options: StepWorkerOptions): Promise<StepW
    * live worker, so database errors are retried until the report lands (or the worker stops,
    * and the reconciler then fails the step as "worker lost").
    */
-  async function report(step: ClaimedStep, outcome: StepOutcome, command: string | null): Promise<string> {
+  async function report(step: ClaimedStep, outcome: StepOutcome, command: string | null, observed: Observed): Promise<string> {
     for (let delay = 100; ; delay = Math.min(delay * 2, 5_000)) {
       try {
         if (outcome.status === "succeeded") {
-          const applied = await successes.submit({ stepId: step.id, attempt: step.attempt, workerId, exitCode: outcome.exitCode, outputs: outcome.outputs, command });
+          const applied = await successes.submit({ stepId: step.id, attempt: step.attempt, workerId, exitCode: outcome.exitCode, outputs: outcome.outputs, command, ...observed });
           return applied ? "succeeded" : "ignored";
         }
         if (command !== null) await recordCommand(step.id, command);
-        const done = await completeStep(ctx, { stepId: step.id, attempt: step.attempt, workerId, outcome });
+        const done = await completeStep(ctx, { stepId: step.id, attempt: step.attempt, workerId, outcome, ...observed });
         return done.result ?? "ignored";
       } catch (err) {
         if (stopping) throw err;
@@ -174,10 +244,50 @@ export async function startStepWorker(options: StepWorkerOptions): Promise<StepW
     }
   }
 
-  async function execute(job: Job<StepJob>): Promise<void> {
-    const step = await claims.submit({ stepId: job.data.stepId, attempt: job.data.attempt });
-    if (!step) return; // stale or duplicate job
-    const sink = new LogSink(db, publisher, step.id, step.attempt);
+  /**
+   * Where a job goes that does not fit here: a live worker that has room for it now, else (when
+   * this worker can never run it) any live worker that could. Null: keep it.
+   */
+  async function handOffTarget(placement: Placement | null, neverHere: boolean): Promise<string | null> {
+    const others = (await liveWorkers(db, config.workerLeaseMs)).filter((w) => w.id !== workerId && neverFits(w.capacity, placement) === null);
+    const withRoom = others.find((w) => w.running < w.concurrency && shortfall(w.capacity, w.inUse, placement) === null);
+    return withRoom?.id ?? (neverHere ? (others[0]?.id ?? null) : null);
+  }
+
+  /**
+   * Admits a job when its placement fits what this worker has left, and holds the reservation
+   * until the attempt is reported. A job that does not fit is handed to a worker with room
+   * for it; one that fits here later waits here for a release; one that no live worker can
+   * run goes back to the queue for a while (its step shows why it waits).
+   */
+  async function execute(job: Job<StepJob>, token?: string): Promise<void> {
+    const placement = job.data.placement ?? null;
+    let reservation = ledger.reserve(job.data.stepId, placement);
+    for (let checkedOthersAt = 0; !reservation.ok; reservation = ledger.reserve(job.data.stepId, placement)) {
+      if (stopping) return requeue(job, token, 0);
+      // A job handed over because this worker had room waits here rather than travelling on.
+      const mayHandOff = reservation.never || (job.data.handedOffBy === undefined && Date.now() - checkedOthersAt > 2_000);
+      if (mayHandOff) {
+        checkedOthersAt = Date.now();
+        const target = await handOffTarget(placement, reservation.never);
+        if (target) {
+          await workerQueue(target).add("step", { ...job.data, handedOffBy: workerId }, { jobId: job.id! });
+          return; // this job completes; the target's copy carries the step
+        }
+        if (reservation.never) return requeue(job, token, 2_000 + Math.floor(Math.random() * 500));
+      }
+      await ledger.released(1_000);
+    }
+    try {
+      const step = await claims.submit({ stepId: job.data.stepId, attempt: job.data.attempt, placement, gpuDevices: reservation.gpuDevices });
+      if (!step) return; // stale or duplicate job
+      await runClaimed(step, { placement, gpuDevices: reservation.gpuDevices });
+    } finally {
+      ledger.release(job.data.stepId);
+    }
+  }
+
+  async function runClaimed(step: ClaimedStep, assignment: Assignment): Promise<void> {    const sink = new LogSink(db, publisher, step.id, step.attempt);
     // A step that prints no tracking line pays one prefix check per line and nothing else.
     const tracking = new TrackingCapture(db, step.runId, step.name, (message) => sink.write("stderr", `${WARNING_PREFIX} ${message}`));
     const onLine = (stream: "stdout" | "stderr", line: string) => {
@@ -189,9 +299,20 @@ export async function startStepWorker(options: StepWorkerOptions): Promise<StepW
     let showCommand: NodeJS.Timeout | undefined;
     /** Set once the process has exited successfully: a later failure (storing outputs) keeps exit code 0. */
     let exitCode: number | null = null;
+    const observed: Observed = { usage: null, environmentDigest: null };
+    let environment: Promise<string | null> = Promise.resolve(null);
     try {
-      const prepared = await preparer.prepare(step);
+      const prepared = await preparer.prepare(step, assignment);
       command = prepared.command;
+      const executor = executors[prepared.spec.executor ?? "shared"];
+      if (!executor) throw new PreparationError(`this worker cannot run ${prepared.spec.executor} steps`);
+      // Recorded alongside the run (cached per interpreter or image); a probe failure records nothing.
+      environment = (prepared.process.container ? environments.container(prepared.process.container.image) : environments.shared(prepared.process.env.PATH)).catch(
+        (err: unknown) => {
+          log("could not record the step's environment", { stepId: step.id, error: String(err) });
+          return null;
+        },
+      );
       // Most steps are short: the command is stored with the outcome, and written earlier only
       // for a step still running after a moment (so the UI can show it).
       showCommand = setTimeout(() => void recordCommand(step.id, prepared.command).catch(() => undefined), 200);
@@ -199,12 +320,13 @@ export async function startStepWorker(options: StepWorkerOptions): Promise<StepW
       running.set(step.id, proc);
       const result = await proc.result;
       running.delete(step.id);
+      observed.usage = proc.usage();
       // Whatever the outcome, the step's tracked values are written before it is reported.
       await tracking.close();
       const failure =
         result.kind === "cancelled" && !cancelledByUser.delete(step.id)
           ? ({ status: "failed", exitCode: null, failureKind: "retryable", error: "the worker shut down while the step was running" } as const)
-          : outcomeOf(result);
+          : outcomeOf(result, observed.usage);
       if (failure) {
         outcome = failure;
       } else {
@@ -236,7 +358,8 @@ export async function startStepWorker(options: StepWorkerOptions): Promise<StepW
     }
     clearTimeout(showCommand);
     await sink.close().catch((err) => log("log flush failed", { error: String(err) }));
-    const result = await report(step, outcome, command);
+    observed.environmentDigest = await environment;
+    const result = await report(step, outcome, command, observed);
     // The end event carries the attempt's own status ("failed" even when a retry follows), the
     // same status a reader finds stored afterwards. An ignored report publishes nothing:
     // readers see the attempt's real end through their database poll.
@@ -246,16 +369,38 @@ export async function startStepWorker(options: StepWorkerOptions): Promise<StepW
     }
   }
 
-  const worker = new Worker<StepJob>(options.queueName ?? process.env.TRELLIS_QUEUE ?? "steps", execute, {
-    connection,
-    prefix: QUEUE_PREFIX,
-    concurrency,
-    // Lost workers are detected through Postgres heartbeats; a stalled BullMQ job that is
-    // redelivered finds its step no longer queued and is dropped.
-    maxStalledCount: 1,
-  });
-  worker.on("error", (err) => log("queue error", { error: String(err) }));
-  await worker.waitUntilReady();
+  /** Puts a job back in its queue after `delayMs`, for any worker to take. */
+  async function requeue(job: Job<StepJob>, token: string | undefined, delayMs: number): Promise<never> {
+    await job.moveToDelayed(Date.now() + delayMs, token);
+    throw new DelayedError();
+  }
+
+  const workerQueues = new Map<string, ReturnType<typeof createStepQueue>>();
+  const workerQueue = (id: string) => {
+    let q = workerQueues.get(id);
+    if (!q) {
+      q = createStepQueue(publisher, workerQueueName(queueName, id));
+      workerQueues.set(id, q);
+    }
+    return q;
+  };
+
+  const consume = (name: string, conn: Redis) => {
+    const w = new Worker<StepJob>(name, execute, {
+      connection: conn,
+      prefix: QUEUE_PREFIX,
+      concurrency,
+      // Lost workers are detected through Postgres heartbeats; a stalled BullMQ job that is
+      // redelivered finds its step no longer queued and is dropped.
+      maxStalledCount: 1,
+    });
+    w.on("error", (err) => log("queue error", { queue: name, error: String(err) }));
+    return w;
+  };
+  const ownConnection = createRedis();
+  const worker = consume(queueName, connection);
+  const ownWorker = consume(workerQueueName(queueName, workerId), ownConnection);
+  await Promise.all([worker.waitUntilReady(), ownWorker.waitUntilReady()]);
 
   return {
     workerId,
@@ -263,13 +408,21 @@ export async function startStepWorker(options: StepWorkerOptions): Promise<StepW
       stopping = true;
       clearInterval(heartbeat);
       clearInterval(reconciler);
-      const closing = worker.close();
+      const closing = Promise.all([worker.close(), ownWorker.close()]);
       for (const proc of running.values()) proc.cancel();
       await closing;
-      await executor.close();
+      // Jobs handed to this worker and not started go back to the shared queue.
+      const own = workerQueue(workerId);
+      const left = await own.getJobs(["wait", "delayed", "prioritized"]).catch(() => []);
+      await enqueueSteps(queue, left.map((j) => ({ stepId: j.data.stepId, runId: j.data.runId, attempt: j.data.attempt, placement: j.data.placement ?? null }))).catch(
+        (err: unknown) => log("could not return handed-over jobs; the reconciler will", { error: String(err) }),
+      );
+      await own.obliterate({ force: true }).catch(() => undefined);
+      await Promise.allSettled([...workerQueues.values()].map((q) => q.close()));
+      await Promise.all(Object.values(executors).map((e) => e.close()));
       await deregisterWorker(db, workerId).catch(() => undefined);
       await Promise.allSettled([subscriber.quit(), queue.close()]);
-      await Promise.allSettled([publisher.quit(), connection.quit()]);
+      await Promise.allSettled([publisher.quit(), connection.quit(), ownConnection.quit()]);
       if (!options.artifactStore) store.close();
     },
   };

@@ -112,7 +112,7 @@ export async function completeStep(ctx: EngineContext, input: CompleteStepInput)
       UPDATE "StepAttempt" SET status = ${outcome.status}::"StepStatus", "exitCode" = ${outcome.exitCode},
         error = ${outcome.error},
         "failureKind" = ${outcome.status === "failed" ? outcome.failureKind : null}::"FailureKind", "finishedAt" = ${now},
-        usage = COALESCE(${input.usage ? JSON.stringify(input.usage) : null}::jsonb, usage),
+        usage = COALESCE(${input.usage ? JSON.stringify(input.usage) : null}::jsonb, usage), "oomKilled" = ${oom !== undefined},
         "environmentDigest" = COALESCE(${input.environmentDigest ?? null}, "environmentDigest")
       WHERE "stepId" = ${input.stepId}::uuid AND attempt = ${input.attempt}`;
 

@@ -79,6 +79,19 @@ export function shortfall(capacity: WorkerCapacity, inUse: ResourcesInUse, place
   return null;
 }
 
+/** For several workers none of which is big enough: the first resource that no worker has enough of, with the most any has. */
+function largestShortfall(capacities: WorkerCapacity[], p: Placement): string {
+  const most = (pick: (c: WorkerCapacity) => number) => Math.max(...capacities.map(pick));
+  const of = `of the ${capacities.length} workers`;
+  const gpus = most((c) => c.gpus.length);
+  if (p.gpu > gpus) return `it needs ${plural(p.gpu, "GPU")}, the most any ${of} has is ${gpus}`;
+  const memory = most((c) => c.memoryBytes);
+  if (p.memoryBytes !== null && p.memoryBytes > memory) return `it needs ${formatBytes(p.memoryBytes)} memory, the most any ${of} has is ${formatBytes(memory)}`;
+  const cpu = most((c) => c.cpu);
+  if (p.cpu !== null && p.cpu > cpu) return `it needs ${formatCpu(p.cpu)} CPU, the most any ${of} has is ${formatCpu(cpu)}`;
+  return `none ${of} has all it needs at once (${p.gpu} GPU, ${p.memoryBytes === null ? "any" : formatBytes(p.memoryBytes)} memory, ${p.cpu === null ? "any" : formatCpu(p.cpu)} CPU)`;
+}
+
 export interface LiveWorker {
   id: string;
   capacity: WorkerCapacity;
@@ -100,7 +113,8 @@ export function waitingReason(placement: Placement | null, workers: LiveWorker[]
     if (withExecutor.length === 0) {
       return `no worker can run it: none of the ${plural(workers.length, "live worker")} supports the ${executor} executor`;
     }
-    return `no worker can run it: ${withExecutor.length === 1 ? "the only worker" : `each of the ${withExecutor.length} workers`} ${neverFits(withExecutor[0]!.capacity, placement)}`;
+    if (withExecutor.length === 1) return `no worker can run it: the only worker ${neverFits(withExecutor[0]!.capacity, placement)}`;
+    return `no worker can run it: ${largestShortfall(withExecutor.map((w) => w.capacity), placement!)}`;
   }
   const free = capable.filter((w) => w.running < w.concurrency);
   if (free.length === 0) {

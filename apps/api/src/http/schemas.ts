@@ -114,6 +114,7 @@ export const StepAttempt = z.object({
   placement: Placement.nullable(),
   gpuDevices: z.array(z.string()).describe("GPU devices given to this attempt"),
   usage: ResourceUsage.nullable(),
+  oomKilled: z.boolean().describe("killed by the kernel for exceeding its memory limit"),
   environmentDigest: z.string().nullable().describe("see GET …/steps/:step/environment"),
 });
 

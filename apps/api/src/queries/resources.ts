@@ -65,14 +65,11 @@ export async function resourceSuggestions(db: PrismaClient, pipelineId: string, 
     WHERE k <= ${SUGGESTION_WINDOW}
     GROUP BY template`;
   return new Map(
-    rows.map((r) => [
-      r.template,
-      {
-        memoryBytes: r.memory !== null && r.memory > 0 ? suggestMemoryRequest(r.memory) : null,
-        cpu: r.cpu !== null && r.cpu > 0 ? suggestCpuRequest(r.cpu) : null,
-        basedOn: r.n,
-      },
-    ]),
+    rows.flatMap((r) => {
+      const memoryBytes = r.memory !== null && r.memory > 0 ? suggestMemoryRequest(r.memory) : null;
+      const cpu = r.cpu !== null && r.cpu > 0 ? suggestCpuRequest(r.cpu) : null;
+      return memoryBytes === null && cpu === null ? [] : [[r.template, { memoryBytes, cpu, basedOn: r.n }] as const];
+    }),
   );
 }
 
@@ -80,7 +77,9 @@ export function usageOf(value: unknown): ResourceUsage | null {
   if (value === null || typeof value !== "object") return null;
   const u = value as Partial<ResourceUsage>;
   const num = (x: unknown) => (typeof x === "number" && Number.isFinite(x) ? x : null);
-  return { peakMemoryBytes: num(u.peakMemoryBytes), peakCpu: num(u.peakCpu), cpuSeconds: num(u.cpuSeconds) };
+  const usage = { peakMemoryBytes: num(u.peakMemoryBytes), peakCpu: num(u.peakCpu), cpuSeconds: num(u.cpuSeconds) };
+  // Nothing sampled (a step shorter than the first sample) reads as no usage at all.
+  return Object.values(usage).every((v) => v === null) ? null : usage;
 }
 
 export async function listWorkers(db: PrismaClient, leaseMs: number) {

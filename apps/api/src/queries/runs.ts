@@ -211,6 +211,7 @@ export async function getRunDetail(deps: { db: PrismaClient; config: Pick<Engine
         placement: a.placement as Placement | null,
         gpuDevices: a.gpuDevices,
         usage: usageOf(a.usage),
+        oomKilled: a.oomKilled,
         environmentDigest: a.environmentDigest,
       })),
       cache: { key: s.cacheKey, hit: s.cachedFromRunId !== null, fromRunId: s.cachedFromRunId, fromStep: s.cachedFromStep },

@@ -2,39 +2,18 @@ import { fork, type ChildProcess } from "node:child_process";
 import { randomUUID } from "node:crypto";
 import { fileURLToPath } from "node:url";
 import { LineSplitter } from "./line-splitter.js";
-
-export interface ProcessSpec {
-  argv: string[];
-  cwd: string;
-  env: Record<string, string>;
-  timeoutMs: number | null;
-}
-
-export type ProcessResult =
-  | { kind: "exited"; exitCode: number }
-  | { kind: "signalled"; signal: string }
-  | { kind: "timed-out"; timeoutMs: number }
-  | { kind: "cancelled" }
-  | { kind: "spawn-failed"; message: string }
-  | { kind: "launcher-lost" };
-
-export interface RunningProcess {
-  /** Resolves when the step's process has exited and its output is drained. */
-  result: Promise<ProcessResult>;
-  /** Stops the step: SIGTERM to its process group, SIGKILL after the grace period. */
-  cancel(): void;
-}
+import { NO_USAGE, type Executor, type LineHandler, type ProcessResult, type ProcessSpec, type ResourceUsage, type RunningProcess } from "./types.js";
 
 type LauncherMessage =
   | { type: "output"; id: string; stream: "stdout" | "stderr"; data: string }
   | { type: "spawn-error"; id: string; message: string }
-  | { type: "closed"; id: string; code: number | null; signal: string | null };
+  | { type: "closed"; id: string; code: number | null; signal: string | null; usage: ResourceUsage | null };
 
 interface Tracked {
   stdout: LineSplitter;
   stderr: LineSplitter;
   finish(result: ProcessResult): void;
-  closed(code: number | null, signal: string | null): void;
+  closed(code: number | null, signal: string | null, usage: ResourceUsage | null): void;
 }
 
 const CANCEL_GRACE_MS = 1_000;
@@ -46,16 +25,18 @@ const LAUNCHER_PATH = fileURLToPath(new URL("../../launcher/launcher.mjs", impor
 /**
  * The shared executor: runs steps as processes on this host, each in its own process group,
  * streaming stdout/stderr line by line. Processes are started by a small launcher process
- * (see launcher/launcher.mjs for why), which kills them all if this worker dies.
+ * (see launcher/launcher.mjs for why), which kills them all if this worker dies. Usage is
+ * sampled by the launcher from /proc over the whole process group.
  */
-export class SharedExecutor {
+export class SharedExecutor implements Executor {
   private launcher: ChildProcess | null = null;
   private readonly tracked = new Map<string, Tracked>();
 
-  run(spec: ProcessSpec, onLine: (stream: "stdout" | "stderr", line: string) => void): RunningProcess {
+  run(spec: ProcessSpec, onLine: LineHandler): RunningProcess {
     const launcher = this.ensureLauncher();
     const id = randomUUID();
     let stopReason: "cancelled" | "timed-out" | null = null;
+    let usage: ResourceUsage = NO_USAGE;
     let timer: NodeJS.Timeout | null = null;
     let resolveResult!: (r: ProcessResult) => void;
     const result = new Promise<ProcessResult>((resolve) => (resolveResult = resolve));
@@ -75,7 +56,8 @@ export class SharedExecutor {
         this.tracked.delete(id);
         resolveResult(r);
       },
-      closed: (code, sig) => {
+      closed: (code, sig, sampled) => {
+        if (sampled) usage = sampled;
         tracked.stdout.end();
         tracked.stderr.end();
         if (stopReason === "cancelled") tracked.finish({ kind: "cancelled" });
@@ -87,7 +69,7 @@ export class SharedExecutor {
     this.tracked.set(id, tracked);
     if (spec.timeoutMs !== null) timer = setTimeout(() => stop("timed-out", TIMEOUT_GRACE_MS), Math.min(spec.timeoutMs, MAX_TIMER_MS));
     launcher.send({ type: "start", id, argv: spec.argv, cwd: spec.cwd, env: spec.env });
-    return { result, cancel: () => stop("cancelled", CANCEL_GRACE_MS) };
+    return { result, cancel: () => stop("cancelled", CANCEL_GRACE_MS), usage: () => usage };
   }
 
   /** Stops the launcher; it kills any step process still running. */
@@ -109,8 +91,9 @@ export class SharedExecutor {
       const t = this.tracked.get(message.id);
       if (!t) return;
       if (message.type === "output") (message.stream === "stdout" ? t.stdout : t.stderr).push(message.data);
-      else if (message.type === "spawn-error") t.finish({ kind: "spawn-failed", message: message.message });
-      else if (message.type === "closed") t.closed(message.code, message.signal);
+      // A command that cannot be started (not found, not executable) will not start next time either.
+      else if (message.type === "spawn-error") t.finish({ kind: "spawn-failed", message: message.message, retryable: false });
+      else if (message.type === "closed") t.closed(message.code, message.signal, message.usage);
     });
     launcher.once("exit", () => {
       if (this.launcher === launcher) this.launcher = null;

@@ -1,0 +1,2 @@
+-- AlterTable
+ALTER TABLE "StepAttempt" ADD COLUMN     "oomKilled" BOOLEAN NOT NULL DEFAULT false;
