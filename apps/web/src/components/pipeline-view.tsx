@@ -53,6 +53,8 @@ export function PipelineView({ project, name }: { project: string; name: string 
         name: s.name ?? key,
         needs: s.needs ?? [],
         subtitle: stepSubtitle(s),
+        container: s.executor === "container" ? { image: s.image ?? null } : null,
+        gpu: s.resources?.gpu ?? 0,
       })),
     [spec.data],
   );

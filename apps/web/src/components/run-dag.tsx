@@ -26,6 +26,7 @@ import { layoutDag, NODE_HEIGHT, NODE_WIDTH } from "@/lib/dag-layout";
 import { statusStyle } from "@/lib/status";
 import { StatusDot } from "./status-badge";
 import { LiveDuration } from "./time";
+import { ChipIcon, ClockIcon, ContainerIcon } from "./ui/icons";
 
 /** What the DAG needs to know about a step; `status` is absent for a pipeline definition preview. */
 export interface DagStep {
@@ -42,6 +43,18 @@ export interface DagStep {
   reusedFrom?: string | null;
   /** A cache hit: the step did not run; its result came from this run's step (href: its page). */
   cachedFrom?: { runId: string; stepName: string; href: string } | null;
+  /** Runs in a container (a small marker; the image in its tooltip). */
+  container?: { image: string | null } | null;
+  /** GPUs it requests (a small marker when > 0). */
+  gpu?: number;
+  /** A queued step: why no worker runs it yet. */
+  waiting?: string | null;
+}
+
+/** The part of a waiting reason before its colon: "no worker can run it: the only worker has 1 GPU, …" → "no worker can run it". */
+function waitingGist(reason: string): string {
+  const colon = reason.indexOf(":");
+  return colon > 0 ? reason.slice(0, colon) : reason;
 }
 
 type StepNodeData = { step: DagStep; selected: boolean };
@@ -55,6 +68,27 @@ function StepNodeView({ data }: NodeProps<StepNode>) {
   const onSelect = useContext(SelectContext);
   const style = step.status ? statusStyle(step.status) : null;
   const showAttempt = (step.attempt ?? 0) > 1;
+  const waiting = step.status === "queued" && step.waiting ? step.waiting : null;
+  const markers =
+    step.container || (step.gpu ?? 0) > 0 ? (
+      <span className="ml-auto flex shrink-0 items-center gap-1 text-slate-400">
+        {(step.gpu ?? 0) > 0 ? (
+          <span
+            className="inline-flex items-center gap-0.5 text-[10px] font-medium tabular-nums"
+            title={`Requests ${step.gpu} GPU${step.gpu === 1 ? "" : "s"}`}
+            data-testid={`dag-gpu-${step.name}`}
+          >
+            <ChipIcon className="text-[12px]" />
+            {step.gpu}
+          </span>
+        ) : null}
+        {step.container ? (
+          <span title={`Runs in a container${step.container.image ? `: ${step.container.image}` : ""}`} data-testid={`dag-container-${step.name}`}>
+            <ContainerIcon className="text-[12px]" />
+          </span>
+        ) : null}
+      </span>
+    ) : null;
 
   const content = (
     <>
@@ -63,6 +97,7 @@ function StepNodeView({ data }: NodeProps<StepNode>) {
         <span className="truncate text-[13px] font-semibold text-slate-800" title={step.name}>
           {step.name}
         </span>
+        {markers}
       </div>
       <div className="mt-1 flex min-w-0 items-center gap-1.5 pl-4 text-[11px] text-slate-500">
         {style ? (
@@ -93,8 +128,16 @@ function StepNodeView({ data }: NodeProps<StepNode>) {
             {showAttempt ? (
               <>
                 <span aria-hidden="true">·</span>
-                <span className="tabular-nums" title={`Attempt ${step.attempt} of ${step.maxAttempts}`}>
-                  {step.attempt}/{step.maxAttempts}
+                {/* Out-of-memory retries don't count against retries.limit: the attempt can pass maxAttempts. */}
+                <span
+                  className="tabular-nums"
+                  title={
+                    step.attempt! > (step.maxAttempts ?? 0)
+                      ? `Attempt ${step.attempt} (out-of-memory retries come on top of ${step.maxAttempts} attempt${step.maxAttempts === 1 ? "" : "s"})`
+                      : `Attempt ${step.attempt} of ${step.maxAttempts}`
+                  }
+                >
+                  {step.attempt! > (step.maxAttempts ?? 0) ? `#${step.attempt}` : `${step.attempt}/${step.maxAttempts}`}
                 </span>
               </>
             ) : null}
@@ -105,12 +148,20 @@ function StepNodeView({ data }: NodeProps<StepNode>) {
           </span>
         )}
       </div>
+      {waiting ? (
+        <div className="mt-0.5 flex min-w-0 items-center gap-1 pl-4 text-[11px] text-amber-700" data-testid={`dag-waiting-${step.name}`} title={waiting}>
+          <ClockIcon className="shrink-0 text-[11px]" />
+          {/* The gist fits the node ("no worker can run it", "waiting for 1 GPU"); the whole reason is its tooltip and in the step panel. */}
+          <span className="truncate">{waitingGist(waiting)}</span>
+        </div>
+      ) : null}
     </>
   );
 
   const box = cn(
     "flex h-full w-full flex-col justify-center rounded-lg border-[1.5px] px-3 text-left shadow-xs transition-shadow",
-    style ? style.node : "border-slate-300 bg-white",
+    // A queued step that cannot start yet: amber, so the eye finds it (no conflicting classes: see cn).
+    style ? (waiting ? "border-amber-400 bg-amber-50/70" : style.node) : "border-slate-300 bg-white",
     selected && "ring-2 ring-indigo-500 ring-offset-2",
     onSelect && "cursor-pointer hover:shadow-md",
   );
@@ -142,6 +193,7 @@ function StepNodeView({ data }: NodeProps<StepNode>) {
           data-status={step.status}
           data-reused-from={step.reusedFrom ?? undefined}
           data-cached-from={step.cachedFrom?.runId ?? undefined}
+          data-waiting={waiting ?? undefined}
         >
           {content}
         </button>

@@ -8,6 +8,7 @@ import type { RunDetail, Step } from "@/lib/api-types";
 import { isActiveRunStatus } from "@/lib/api-types";
 import { cn } from "@/lib/cn";
 import { formatDateTime } from "@/lib/format";
+import { attemptLabel } from "@/lib/resources";
 import { useRun } from "@/lib/queries";
 import { projectPath, stepPath } from "@/lib/route-params";
 import { RunDag, type DagStep } from "./run-dag";
@@ -69,6 +70,9 @@ export function RunView({ project, id }: { project: string; id: string }) {
                 href: stepPath(project, s.cache.fromRunId, s.cache.fromStep ?? s.name),
               }
             : null,
+        container: s.executor === "container" ? { image: s.image } : null,
+        gpu: s.placement?.gpu ?? 0,
+        waiting: s.waiting,
       })),
     [data, project],
   );
@@ -227,9 +231,14 @@ function StepsList({
               </td>
               <td className="px-4 py-2">
                 <StatusBadge status={s.status} size="sm" />
+                {s.status === "queued" && s.waiting ? (
+                  <p className="mt-0.5 max-w-md text-[11px] text-amber-700">
+                    {s.waiting}
+                  </p>
+                ) : null}
               </td>
               <td className="px-4 py-2 text-slate-600 tabular-nums">
-                {s.cache?.hit ? <span className="text-indigo-700">cached</span> : s.reusedFromRunId ? <span className="text-indigo-700">reused</span> : `${s.attempt}/${s.maxAttempts}`}
+                {s.cache?.hit ? <span className="text-indigo-700">cached</span> : s.reusedFromRunId ? <span className="text-indigo-700">reused</span> : attemptLabel(s)}
               </td>
               <td className="px-4 py-2 whitespace-nowrap text-slate-600">{formatDateTime(s.startedAt)}</td>
               <td className="px-4 py-2 text-slate-600">

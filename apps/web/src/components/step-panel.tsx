@@ -6,31 +6,22 @@ import { useState } from "react";
 import type { JsonValue, RunDetail, Step } from "@/lib/api-types";
 import { isActiveRunStatus, isActiveStepStatus } from "@/lib/api-types";
 import { cn } from "@/lib/cn";
-import { formatBytes, formatDateTime, formatDateTimeShort, shortDigest, shortId } from "@/lib/format";
+import { formatBytes, formatDateTime, formatDateTimeShort, formatMemory, formatMemoryRequest, shortDigest, shortId } from "@/lib/format";
 import { useRunArtifacts } from "@/lib/queries";
 import { artifactPath, stepPath } from "@/lib/route-params";
 import { explainRunReason } from "@/lib/run-reason";
+import { attemptLabel, explainOom, memoryRequestChanged } from "@/lib/resources";
 import { explainFailure } from "@/lib/status";
 import { DownloadLink } from "./artifact-preview";
 import { ArtifactTypeBadge } from "./lineage-graph";
 import { ProducedBy } from "./run-artifacts";
 import { LogView } from "./log-view";
+import { Section } from "./panel-section";
 import { StatusBadge } from "./status-badge";
+import { StepEnvironmentSection, StepResources, WaitingNotice } from "./step-resources";
 import { LiveDuration } from "./time";
 import { CopyButton } from "./ui/feedback";
 import { AlertIcon, RerunIcon, XIcon } from "./ui/icons";
-
-function Section({ title, children, actions }: { title: string; children: ReactNode; actions?: ReactNode }) {
-  return (
-    <section className="border-t border-slate-100 px-5 py-4">
-      <div className="mb-2 flex items-center justify-between gap-2">
-        <h3 className="text-xs font-semibold tracking-wide text-slate-500 uppercase">{title}</h3>
-        {actions}
-      </div>
-      {children}
-    </section>
-  );
-}
 
 function Field({ label, children }: { label: string; children: ReactNode }) {
   return (
@@ -152,13 +143,17 @@ export function StepPanel({
   const runActive = isActiveRunStatus(run.status);
   const attemptsLeft = Math.max(0, step.maxAttempts - step.attempt);
   const willRetry = runActive && attemptsLeft > 0 && step.status !== "failed" && step.status !== "cancelled";
-  const explanation = explainFailure(step.failureKind, { willRetry, attemptsLeft });
+  // An out-of-memory kill is "terminal" on the wire, but more memory fixes it (and retries.onOOM may be doing just that).
+  const oom = step.status !== "succeeded" && (step.attempts.at(-1)?.oomKilled ?? false);
+  const explanation = oom ? explainOom(isActiveStepStatus(step.status)) : explainFailure(step.failureKind, { willRetry, attemptsLeft });
   const attemptInfo = step.attempts.find((a) => a.attempt === attempt);
   const attemptRunning = attempt === latest && step.status === "running";
   const outputs = Object.entries(step.outputs ?? {}).filter(([, v]) => !isArtifactRef(v));
   const cachedFrom = step.cache?.hit && step.cache.fromRunId ? { runId: step.cache.fromRunId, stepName: step.cache.fromStep ?? step.name } : null;
   const cachedHref = cachedFrom ? stepPath(project, cachedFrom.runId, cachedFrom.stepName) : null;
   const notRun = !!cachedFrom || !!step.reusedFromRunId;
+  // Out-of-memory retries raise the memory request: then every attempt says what it had.
+  const showMemory = memoryRequestChanged(step.attempts);
   const onlyArtifacts = outputs.length === 0 && Object.values(step.outputs ?? {}).some(isArtifactRef);
 
   return (
@@ -204,8 +199,8 @@ export function StepPanel({
             ) : step.reusedFromRunId ? (
               <span className="text-indigo-700">reused</span>
             ) : (
-              <span className="tabular-nums">
-                {step.attempt}/{step.maxAttempts}
+              <span className="tabular-nums" title={step.attempt > step.maxAttempts ? "Out-of-memory retries come on top of retries.limit" : undefined}>
+                {attemptLabel(step)}
               </span>
             )}
           </Field>
@@ -235,6 +230,8 @@ export function StepPanel({
             </div>
           ) : null}
         </dl>
+
+        {step.status === "queued" && step.waiting ? <WaitingNotice reason={step.waiting} /> : null}
 
         {cachedFrom && cachedHref ? (
           <div className="mx-5 mb-4 flex gap-2 rounded-lg border border-indigo-200 bg-indigo-50/70 px-3.5 py-2.5 text-sm text-indigo-900" data-testid="cached-step">
@@ -283,7 +280,7 @@ export function StepPanel({
                     <div
                       className={cn(
                         "mt-2 rounded-md px-2.5 py-2 text-xs",
-                        step.failureKind === "retryable" ? "bg-amber-100/70 text-amber-900" : "bg-red-100/70 text-red-900",
+                        step.failureKind === "retryable" || (oom && isActiveStepStatus(step.status)) ? "bg-amber-100/70 text-amber-900" : "bg-red-100/70 text-red-900",
                       )}
                       data-testid="failure-kind"
                     >
@@ -298,6 +295,13 @@ export function StepPanel({
         ) : null}
 
         <WhyDidThisRun project={project} step={step} />
+
+        {notRun ? null : (
+          <>
+            <StepResources step={step} attempt={attemptInfo ?? null} />
+            <StepEnvironmentSection project={project} runId={run.id} step={step} attempt={attemptInfo ?? null} />
+          </>
+        )}
 
         <Section title="Command" actions={step.command ? <CopyButton text={step.command} /> : null}>
           {step.command ? (
@@ -400,9 +404,9 @@ export function StepPanel({
           {step.attempts.length === 0 ? (
             <p className="text-sm text-slate-400">No attempts yet.</p>
           ) : (
-            <ol className="space-y-2">
+            <ol className="space-y-2" data-testid="step-attempts">
               {[...step.attempts].reverse().map((a) => (
-                <li key={a.attempt}>
+                <li key={a.attempt} data-attempt={a.attempt}>
                   <button
                     type="button"
                     onClick={() => setPinnedAttempt(a.attempt === latest ? null : a.attempt)}
@@ -416,7 +420,16 @@ export function StepPanel({
                       <span className="flex items-center gap-2">
                         <span className="font-semibold text-slate-700">#{a.attempt}</span>
                         <StatusBadge status={a.status} size="sm" />
-                        {a.failureKind ? (
+                        {showMemory && a.placement?.memoryBytes != null ? (
+                          <span className="font-mono font-medium text-slate-700" title="Memory requested by this attempt" data-testid="attempt-memory">
+                            {formatMemoryRequest(a.placement.memoryBytes)}
+                          </span>
+                        ) : null}
+                        {a.oomKilled ? (
+                          <span className="rounded bg-red-100 px-1.5 py-px text-[10px] font-semibold tracking-wide text-red-700 uppercase" data-testid="attempt-oom">
+                            out of memory
+                          </span>
+                        ) : a.failureKind ? (
                           <span className={cn("font-medium", a.failureKind === "retryable" ? "text-amber-700" : "text-red-700")}>
                             {a.failureKind}
                           </span>
@@ -430,6 +443,8 @@ export function StepPanel({
                     <div className="mt-1 flex flex-wrap gap-x-3 text-slate-500">
                       <span title={formatDateTime(a.startedAt)}>{formatDateTimeShort(a.startedAt)}</span>
                       {a.workerId ? <span className="font-mono">worker {a.workerId}</span> : null}
+                      {a.usage?.peakMemoryBytes != null ? <span className="tabular-nums">peak {formatMemory(a.usage.peakMemoryBytes)}</span> : null}
+                      {a.gpuDevices?.length ? <span className="font-mono">GPU {a.gpuDevices.join(",")}</span> : null}
                     </div>
                     {a.error ? <p className="mt-1 line-clamp-2 text-red-700">{a.error}</p> : null}
                   </button>

@@ -2,17 +2,23 @@
 
 import Link from "next/link";
 import { useParams, usePathname } from "next/navigation";
+import { useState } from "react";
 import { cn } from "@/lib/cn";
 import { decodeParam, projectPath } from "@/lib/route-params";
 import { ProjectSwitcher } from "./project-switcher";
-import { FlaskIcon, PipelineIcon, RunsIcon, TrellisLogo } from "./ui/icons";
+import { FlaskIcon, PipelineIcon, RunsIcon, ServerIcon, TrellisLogo } from "./ui/icons";
 
 export const DEFAULT_PROJECT = "default";
 
 export function TopNav() {
   const params = useParams<{ project?: string }>();
   const pathname = usePathname();
-  const project = params.project ? decodeParam(params.project) : DEFAULT_PROJECT;
+  const routeProject = params.project ? decodeParam(params.project) : null;
+  // Pages outside a project (workers) keep the project the user came from (the nav outlives navigations).
+  const [lastProject, setLastProject] = useState(routeProject ?? DEFAULT_PROJECT);
+  if (routeProject && routeProject !== lastProject) setLastProject(routeProject);
+  const project = routeProject ?? lastProject;
+  const onWorkers = pathname === "/workers" || pathname.startsWith("/workers/");
   const section = pathname.includes("/pipelines")
     ? "pipelines"
     : pathname.includes("/experiments") || pathname.includes("/compare")
@@ -24,6 +30,11 @@ export function TopNav() {
     { href: projectPath(project, "experiments"), label: "Experiments", icon: FlaskIcon, active: section === "experiments" },
     { href: projectPath(project, "runs"), label: "Runs", icon: RunsIcon, active: section === "runs" && pathname.includes("/runs") },
   ];
+  const linkClass = (active: boolean) =>
+    cn(
+      "flex h-8 items-center gap-1.5 rounded-lg px-2.5 text-sm font-medium transition-colors",
+      active ? "bg-indigo-50 text-indigo-700" : "text-slate-600 hover:bg-slate-100 hover:text-slate-900",
+    );
 
   return (
     <header className="sticky top-0 z-40 border-b border-slate-200 bg-white/90 backdrop-blur">
@@ -39,15 +50,21 @@ export function TopNav() {
               key={label}
               href={href}
               aria-current={active ? "page" : undefined}
-              className={cn(
-                "flex h-8 items-center gap-1.5 rounded-lg px-2.5 text-sm font-medium transition-colors",
-                active ? "bg-indigo-50 text-indigo-700" : "text-slate-600 hover:bg-slate-100 hover:text-slate-900",
-              )}
+              aria-label={label}
+              className={linkClass(active)}
             >
               <Icon className="text-[15px]" />
-              {label}
+              {/* Icons only on phones: the header must fit 360 px. */}
+              <span className="hidden sm:inline">{label}</span>
             </Link>
           ))}
+        </nav>
+        {/* Workers serve every project: set apart from the project's sections. */}
+        <nav className="ml-auto flex items-center" aria-label="Cluster">
+          <Link href="/workers" aria-label="Workers" aria-current={onWorkers ? "page" : undefined} className={linkClass(onWorkers)}>
+            <ServerIcon className="text-[15px]" />
+            <span className="hidden sm:inline">Workers</span>
+          </Link>
         </nav>
       </div>
     </header>

@@ -102,6 +102,11 @@ export interface RetrySpec {
 export interface StepSpec {
   name: string;
   needs: string[];
+  /** Absent in specs pushed before executors existed (shared). */
+  executor?: Executor;
+  /** Container image of container steps; null for shared steps. */
+  image?: string | null;
+  resources?: ResourceRequest;
   run?: string;
   shell?: string;
   script?: string;
@@ -176,6 +181,16 @@ export interface StepAttempt {
   exitCode: number | null;
   error: string | null;
   failureKind: FailureKind | null;
+  /** What this attempt asked of its worker (null: a shared step with no requests). */
+  placement: Placement | null;
+  /** GPU device ids given to this attempt. */
+  gpuDevices: string[];
+  /** Peaks observed while it ran; null (or null fields) when nothing was sampled. */
+  usage: ResourceUsage | null;
+  /** Killed by the kernel for exceeding its memory limit. */
+  oomKilled: boolean;
+  /** Digest of the recorded environment (see `GET …/steps/:step/environment`). */
+  environmentDigest: string | null;
 }
 
 export interface Step {
@@ -200,6 +215,16 @@ export interface Step {
   cache: StepCache;
   /** Why the step ran instead of reusing a cached result; null for cache hits and steps that have not run. */
   runReason: RunReason | null;
+  /** Where it runs: a process on the worker's host, or a container. */
+  executor: Executor;
+  /** Container image (container steps). */
+  image: string | null;
+  /** The current attempt's request; out-of-memory retries raise memoryBytes. */
+  placement: Placement | null;
+  /** For a queued step: why no worker runs it yet (e.g. "waiting for 1 GPU: all 2 in use"). */
+  waiting: string | null;
+  /** Requests suggested from the peaks of this step's recent successful executions in the pipeline. */
+  suggestion: ResourceSuggestion | null;
 }
 
 export interface StepCache {
@@ -544,6 +569,85 @@ export interface LineageGraph {
   edges: LineageEdge[];
   /** The depth or node limit cut the graph short. */
   truncated: boolean;
+}
+
+// ---------------------------------------------------------------- resources, environments and workers
+
+export type Executor = "shared" | "container";
+
+/** Resources as written in a pipeline spec (parsed). */
+export interface ResourceRequest {
+  cpu: number | null;
+  memoryBytes: number | null;
+  gpu: number;
+}
+
+/** What an attempt needs from a worker. */
+export interface Placement {
+  executor: Executor;
+  /** Cores requested; null: none. */
+  cpu: number | null;
+  memoryBytes: number | null;
+  /** Whole GPU devices. */
+  gpu: number;
+}
+
+/** Peaks observed while an attempt ran. */
+export interface ResourceUsage {
+  peakMemoryBytes: number | null;
+  /** Highest CPU use over a sampling interval, in cores. */
+  peakCpu: number | null;
+  /** CPU time (user + system), in seconds. */
+  cpuSeconds: number | null;
+}
+
+/** A request with headroom over the highest peaks of the step's recent successful executions. */
+export interface ResourceSuggestion {
+  memoryBytes: number | null;
+  cpu: number | null;
+  /** How many recent successful executions the peaks come from. */
+  basedOn: number;
+}
+
+export interface PythonEnvironment {
+  executable: string;
+  version: string;
+  implementation: string;
+  /** Installed distributions and their versions. */
+  packages: Record<string, string>;
+}
+
+export type EnvironmentInfo =
+  | { executor: "shared"; hostname: string; os: string; arch: string; python: PythonEnvironment | null }
+  | {
+      executor: "container";
+      image: string;
+      /** The image's content digest (sha256:…). */
+      imageId: string;
+      repoDigests: string[];
+      python: PythonEnvironment | null;
+    };
+
+export interface StepEnvironment {
+  attempt: number;
+  digest: string;
+  environment: EnvironmentInfo;
+}
+
+/** A live worker: what it offers and what its running steps hold. */
+export interface Worker {
+  id: string;
+  hostname: string;
+  pid: number;
+  startedAt: string;
+  lastSeenAt: string;
+  /** Step slots. */
+  concurrency: number;
+  running: number;
+  capacity: { executors: Executor[]; cpu: number; memoryBytes: number; gpus: string[] };
+  /** The sum of its running steps' requests. */
+  inUse: { cpu: number; memoryBytes: number; gpus: number };
+  gpusInUse: string[];
 }
 
 // ---------------------------------------------------------------- retention

@@ -27,7 +27,9 @@ import type {
   RerunRequest,
   RetryRequest,
   StartRunRequest,
+  StepEnvironment,
   UpdateRunRequest,
+  Worker,
 } from "./api-types";
 
 /**
@@ -261,6 +263,16 @@ export const api = {
       })}`,
       { signal },
     ),
+
+  /** The environment a step's attempt ran in (404 when none was recorded). */
+  getStepEnvironment: (project: string, runId: string, step: string, attempt: number, signal?: AbortSignal) =>
+    request<StepEnvironment>(
+      `/projects/${enc(project)}/runs/${enc(runId)}/steps/${enc(step)}/environment${query({ attempt })}`,
+      { signal },
+    ),
+
+  /** Live workers (every project's steps run on the same workers). */
+  listWorkers: (signal?: AbortSignal) => request<ListResponse<Worker>>("/workers", { signal }),
 };
 
 /** URL for the live log stream (Server-Sent Events), same-origin through the API proxy route. */

@@ -161,3 +161,63 @@ export function formatAge(ms: number): string {
   for (const [size, unit] of units) if (ms >= size && ms % size === 0) return `${ms / size}${unit}`;
   return ms >= 3_600_000 ? `${Math.round(ms / 3_600_000)}h` : ms >= 60_000 ? `${Math.round(ms / 60_000)}m` : `${Math.round(ms / 1000)}s`;
 }
+
+const BINARY_UNITS: [string, number][] = [
+  ["Ti", 2 ** 40],
+  ["Gi", 2 ** 30],
+  ["Mi", 2 ** 20],
+  ["Ki", 2 ** 10],
+];
+
+/**
+ * Memory in the binary units requests are written in: 64Ki, 640Mi, 1.5Gi, 512B. One decimal
+ * below 100 of a unit, none above (a reading, not an exact value: see formatMemoryRequest).
+ */
+export function formatMemory(bytes: number | null | undefined): string {
+  if (bytes === null || bytes === undefined || !Number.isFinite(bytes) || bytes < 0) return "—";
+  for (const [unit, size] of BINARY_UNITS) {
+    if (bytes >= size) {
+      const value = bytes / size;
+      return `${Number(value.toFixed(value >= 100 ? 0 : 1))}${unit}`;
+    }
+  }
+  return `${Math.round(bytes)}B`;
+}
+
+const DECIMAL_UNITS: [string, number][] = [
+  ["T", 1e12],
+  ["G", 1e9],
+  ["M", 1e6],
+  ["k", 1e3],
+];
+
+/**
+ * A memory request as one would write it in a spec, exactly: the shortest of its exact
+ * spellings in binary or decimal units with at most two decimals (256Mi, 1.5Gi, 1088Mi, 4G),
+ * else plain bytes. Binary units win a tie.
+ */
+export function formatMemoryRequest(bytes: number | null | undefined): string {
+  if (bytes === null || bytes === undefined || !Number.isFinite(bytes) || bytes <= 0) return formatMemory(bytes);
+  let best: string | null = null;
+  for (const [unit, size] of [...BINARY_UNITS, ...DECIMAL_UNITS]) {
+    const hundredths = Math.round((bytes / size) * 100);
+    // Whole numbers of a unit, or up to two decimals below 100 of it; within a byte (parsed requests are rounded to bytes).
+    if (hundredths < 100 || (hundredths >= 10_000 && hundredths % 100 !== 0)) continue;
+    if (Math.abs((hundredths * size) / 100 - bytes) >= 1) continue;
+    const text = `${hundredths / 100}${unit}`;
+    if (best === null || text.length < best.length) best = text;
+  }
+  return best ?? String(Math.round(bytes));
+}
+
+/** Cores: 2, 0.5, 1.25 (at most two decimals). */
+export function formatCores(cores: number | null | undefined): string {
+  if (cores === null || cores === undefined || !Number.isFinite(cores) || cores < 0) return "—";
+  return String(Number(cores.toFixed(2)));
+}
+
+/** "1 core", "0.63 cores", "2 cores". */
+export function formatCoresLabel(cores: number | null | undefined): string {
+  const text = formatCores(cores);
+  return text === "—" ? text : `${text} ${text === "1" ? "core" : "cores"}`;
+}

@@ -25,6 +25,8 @@ import type {
 import { isActiveRunStatus } from "./api-types";
 import { queryKeys } from "./query-keys";
 
+/** Workers page refresh interval. */
+export const WORKERS_POLL_MS = 2000;
 /** Run detail polling interval while the run is queued/running. */
 export const RUN_POLL_MS = 1000;
 /** Runs list refresh interval while any visible run is queued/running. */
@@ -348,5 +350,37 @@ export function useDeleteRuns(project: string) {
       void qc.invalidateQueries({ queryKey: queryKeys.pipelines(project) });
       void qc.invalidateQueries({ queryKey: queryKeys.artifacts(project) });
     },
+  });
+}
+
+// ---------------------------------------------------------------- resources and workers
+
+/**
+ * The environment of one attempt, fetched only when `enabled` (the panel's section is open).
+ * Recorded once per attempt, so it is cached for good; a 404 ("not recorded") is an answer, not retried.
+ */
+export function useStepEnvironment(
+  project: string,
+  runId: string,
+  step: string,
+  attempt: number,
+  digest: string | null,
+  enabled: boolean,
+) {
+  return useQuery({
+    queryKey: queryKeys.stepEnvironment(project, runId, step, attempt, digest),
+    queryFn: ({ signal }) => api.getStepEnvironment(project, runId, step, attempt, signal),
+    enabled: enabled && attempt > 0,
+    staleTime: Infinity,
+  });
+}
+
+/** Live workers, refreshed every 2 s while the page is visible. */
+export function useWorkers() {
+  return useQuery({
+    queryKey: queryKeys.workers(),
+    queryFn: ({ signal }) => api.listWorkers(signal),
+    refetchInterval: WORKERS_POLL_MS,
+    refetchIntervalInBackground: false,
   });
 }

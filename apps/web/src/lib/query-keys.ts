@@ -9,6 +9,8 @@ export const queryKeys = {
   all: ["trellis"] as const,
 
   projects: () => [...queryKeys.all, "projects"] as const,
+  /** Live workers: not per project (every project's steps run on the same workers). */
+  workers: () => [...queryKeys.all, "workers"] as const,
   project: (project: string) => [...queryKeys.all, "project", project] as const,
 
   pipelines: (project: string) => [...queryKeys.project(project), "pipelines"] as const,
@@ -29,6 +31,9 @@ export const queryKeys = {
     [...queryKeys.run(project, runId), "logs", step, attempt] as const,
   runArtifacts: (project: string, runId: string) => [...queryKeys.run(project, runId), "artifacts"] as const,
   runLineage: (project: string, runId: string) => [...queryKeys.run(project, runId), "lineage"] as const,
+  /** The environment an attempt ran in; the digest is part of the key (it is recorded once, then never changes). */
+  stepEnvironment: (project: string, runId: string, step: string, attempt: number, digest: string | null) =>
+    [...queryKeys.run(project, runId), "environment", step, attempt, digest ?? ""] as const,
   /** A dry run of deleting the run: what it would free. */
   runDeletePreview: (project: string, runId: string) => [...queryKeys.run(project, runId), "delete-preview"] as const,
 
