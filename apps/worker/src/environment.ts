@@ -9,8 +9,6 @@ import type { PrismaClient } from "@trellis/db";
 import { canonicalJson } from "@trellis/spec";
 import type { EnvironmentInfo, PythonEnvironment } from "@trellis/engine";
 
-export type { PythonEnvironment };
-
 const execFileAsync = promisify(execFile);
 
 /** Prints the interpreter and every installed distribution as JSON; stdlib only. */

@@ -19,6 +19,7 @@ import {
 } from "@trellis/spec";
 import { materializeInputs, recordInputLinks } from "./artifacts.js";
 import type { ContainerSettings, ProcessSpec } from "./executor/types.js";
+import { RUN_LABEL, STEP_LABEL } from "./executor/container-executor.js";
 
 /** Environment variables of the worker that a step must not inherit. */
 const PRIVATE_ENV = ["DATABASE_URL", "REDIS_URL", "TEST_DATABASE_URL"];
@@ -42,8 +43,6 @@ export interface StepPreparerOptions {
   pythonSdkDir: string | null;
   /** Where upstream artifacts are fetched from, and the local directory they are materialized into. */
   artifacts: { store: ArtifactStore; cacheDir: string };
-  /** Labels every container gets (the worker's id), so orphans of a dead worker can be found. */
-  containerLabels: Record<string, string>;
   /**
    * The worker has a GPU inventory: shared steps then always get CUDA_VISIBLE_DEVICES, empty
    * when they asked for no GPU, so no step uses a device it was not given.
@@ -137,7 +136,7 @@ export class StepPreparer {
     await mkdir(outputsDir, { recursive: true });
     // The paths the step's process sees: the host's, or the container's mount points.
     const seen = inContainer
-      ? { workspace: CONTAINER_PATHS.workspace, outputsDir: CONTAINER_PATHS.outputs, sdk: CONTAINER_PATHS.sdk }
+      ? { workspace: CONTAINER_PATHS.workspace, outputsDir: CONTAINER_PATHS.outputs, sdk: this.options.pythonSdkDir === null ? null : CONTAINER_PATHS.sdk }
       : { workspace, outputsDir, sdk: this.options.pythonSdkDir };
     const outputPaths: Record<string, string> = {};
     for (const [name, output] of Object.entries(spec.outputs)) {
@@ -222,7 +221,7 @@ export class StepPreparer {
         mounts,
         cpu: assignment.placement?.cpu ?? null,
         memoryBytes: assignment.placement?.memoryBytes ?? null,
-        labels: { ...this.options.containerLabels, "trellis.run": run.runId, "trellis.step": step.id },
+        labels: { [RUN_LABEL]: run.runId, [STEP_LABEL]: step.id },
       };
     }
     return { process: processSpec, spec, outputsDir, command };

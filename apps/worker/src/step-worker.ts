@@ -39,7 +39,7 @@ import { artifactStoreFromEnv, type ArtifactStore } from "@trellis/artifacts";
 import { formatBytes, formatDuration } from "@trellis/spec";
 import { LogSink } from "./executor/log-sink.js";
 import { SharedExecutor } from "./executor/shared-executor.js";
-import { ContainerExecutor, removeOrphanContainers } from "./executor/container-executor.js";
+import { ContainerExecutor, WORKER_LABEL, removeOrphanContainers } from "./executor/container-executor.js";
 import { DockerClient } from "./executor/docker-client.js";
 import type { Executor, ProcessResult, ResourceUsage, RunningProcess } from "./executor/types.js";
 import { capacityFromEnv, ResourceLedger } from "./capacity.js";
@@ -127,8 +127,9 @@ export function outcomeOf(result: ProcessResult, usage: ResourceUsage): Unsucces
 }
 
 /**
- * A worker process's consumer: takes step jobs from BullMQ (up to `concurrency` at once),
- * claims each in Postgres, runs it with the shared executor and reports the outcome.
+ * A worker process's consumer: takes step jobs from BullMQ (up to `concurrency` at once) that
+ * fit its capacity, claims each in Postgres, runs it with its executor (a process on this host,
+ * or a container) and reports the outcome with the usage and environment it observed.
  * It also heartbeats, watches for cancellations, and runs the reconciler.
  */
 export async function startStepWorker(options: StepWorkerOptions): Promise<StepWorkerHandle> {
@@ -153,11 +154,10 @@ export async function startStepWorker(options: StepWorkerOptions): Promise<StepW
     apiUrl,
     pythonSdkDir: findPythonSdkDir(),
     artifacts: { store, cacheDir: artifactCacheDir },
-    containerLabels: { "trellis.worker": workerId },
     hasGpus: capacity.gpus.length > 0,
   });
   const executors: Partial<Record<"shared" | "container", Executor>> = { shared: new SharedExecutor() };
-  const containers = docker && capacity.executors.includes("container") ? new ContainerExecutor({ client: docker, labels: { "trellis.worker": workerId } }) : null;
+  const containers = docker && capacity.executors.includes("container") ? new ContainerExecutor({ client: docker, labels: { [WORKER_LABEL]: workerId } }) : null;
   if (containers) executors.container = containers;
   const environments = new EnvironmentRecorder(db, containers);
   const running = new Map<string, RunningProcess>();

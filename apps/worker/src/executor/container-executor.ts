@@ -10,7 +10,8 @@ import {
   type DeviceRequest,
   type LogStream,
 } from "./docker-client.js";
-import { PYTHON_PROBE, parsePythonProbe, type ImageProbe, type PythonEnvironment } from "../environment.js";
+import type { PythonEnvironment } from "@trellis/engine";
+import { PYTHON_PROBE, parsePythonProbe, type ImageProbe } from "../environment.js";
 import { LineSplitter } from "./line-splitter.js";
 import { NO_USAGE, type Executor, type LineHandler, type ProcessResult, type ProcessSpec, type ResourceUsage, type RunningProcess } from "./types.js";
 
