@@ -24,3 +24,6 @@ export * from "./cache.js";
 export * from "./retention.js";
 export * from "./placement.js";
 export * from "./environments.js";
+export * from "./registry/gates.js";
+export * from "./registry/registry.js";
+export * from "./registry/webhook-queue.js";
