@@ -26,6 +26,7 @@ const PRIVATE_ENV = ["DATABASE_URL", "REDIS_URL", "TEST_DATABASE_URL"];
 
 export interface RunInfo {
   runId: string;
+  projectId: string;
   pipeline: string;
   versionId: string;
   codeDigest: string | null;
@@ -84,6 +85,7 @@ export function findPythonSdkDir(from = path.dirname(fileURLToPath(import.meta.u
 
 export interface PreparedStep {
   process: ProcessSpec;
+  run: RunInfo;
   spec: StepSpec;
   outputsDir: string;
   /** Human-readable command shown in the UI. */
@@ -224,7 +226,7 @@ export class StepPreparer {
         labels: { [RUN_LABEL]: run.runId, [STEP_LABEL]: step.id },
       };
     }
-    return { process: processSpec, spec, outputsDir, command };
+    return { process: processSpec, run, spec, outputsDir, command };
   }
 
   private async runInfo(runId: string): Promise<RunInfo> {
@@ -236,6 +238,7 @@ export class StepPreparer {
         select: {
           params: true,
           pipelineVersionId: true,
+          projectId: true,
           project: { select: { name: true } },
           pipeline: { select: { name: true } },
           pipelineVersion: { select: { codeDigest: true } },
@@ -251,6 +254,7 @@ export class StepPreparer {
     const params = Object.fromEntries(Object.entries(run.params as Record<string, unknown>).filter(([name]) => Object.hasOwn(declared, name)));
     const info: RunInfo = {
       runId,
+      projectId: run.projectId,
       pipeline: run.pipeline.name,
       versionId: run.pipelineVersionId,
       codeDigest: run.pipelineVersion.codeDigest,

@@ -7,6 +7,11 @@ import type { PrismaClient } from "@trellis/db";
 import {
   CANCEL_CHANNEL,
   DEFAULT_STEP_QUEUE,
+  createModelVersion,
+  DomainError,
+  createWebhookQueue,
+  webhookQueueName,
+  type RegistryContext,
   enqueueSteps,
   neverFits,
   shortfall,
@@ -36,7 +41,7 @@ import {
   type WorkerCapacity,
 } from "@trellis/engine";
 import { artifactStoreFromEnv, type ArtifactStore } from "@trellis/artifacts";
-import { formatBytes, formatDuration } from "@trellis/spec";
+import { formatBytes, formatDuration, type StepSpec } from "@trellis/spec";
 import { LogSink } from "./executor/log-sink.js";
 import { SharedExecutor } from "./executor/shared-executor.js";
 import { ContainerExecutor, WORKER_LABEL, removeOrphanContainers } from "./executor/container-executor.js";
@@ -44,7 +49,8 @@ import { DockerClient } from "./executor/docker-client.js";
 import type { Executor, ProcessResult, ResourceUsage, RunningProcess } from "./executor/types.js";
 import { capacityFromEnv, ResourceLedger } from "./capacity.js";
 import { EnvironmentRecorder } from "./environment.js";
-import { PreparationError, StepPreparer, findPythonSdkDir, type Assignment } from "./prepare-step.js";
+import { PreparationError, StepPreparer, findPythonSdkDir, type Assignment, type RunInfo } from "./prepare-step.js";
+import { startWebhookDelivery } from "./webhooks.js";
 import { collectOutputs, recordMetricsOutputs } from "./collect-outputs.js";
 import { ArtifactOutputError, ArtifactStoreFailure, recordOutputArtifacts, storeOutputArtifacts } from "./artifacts.js";
 import { GroupCommit } from "./group-commit.js";
@@ -160,6 +166,10 @@ export async function startStepWorker(options: StepWorkerOptions): Promise<StepW
   const containers = docker && capacity.executors.includes("container") ? new ContainerExecutor({ client: docker, labels: { [WORKER_LABEL]: workerId } }) : null;
   if (containers) executors.container = containers;
   const environments = new EnvironmentRecorder(db, containers);
+  const webhookQueue = createWebhookQueue(publisher, webhookQueueName(queueName));
+  const registry: RegistryContext = { db, webhooks: webhookQueue, log };
+  const webhookConnection = createRedis();
+  const webhooks = startWebhookDelivery({ db, connection: webhookConnection, queue: webhookQueue, log });
   const running = new Map<string, RunningProcess>();
   let stopping = false;
   /** Steps stopped because their run (or step) was cancelled, as opposed to this worker shutting down. */
@@ -340,10 +350,14 @@ export async function startStepWorker(options: StepWorkerOptions): Promise<StepW
           // Steps without artifact outputs skip this entirely.
           const stored = collected.artifacts.length > 0 ? await storeOutputArtifacts(store, collected.artifacts) : [];
           const error = await recordMetricsOutputs(db, step.runId, step.name, collected.metrics);
-          outcome =
-            error !== null
-              ? { status: "failed", exitCode: 0, failureKind: "terminal", error }
-              : { status: "succeeded", exitCode: 0, outputs: { ...collected.outputs, ...(await recordOutputArtifacts(db, store, step, stored)) } };
+          if (error !== null) outcome = { status: "failed", exitCode: 0, failureKind: "terminal", error };
+          else {
+            const artifacts = await recordOutputArtifacts(db, store, step, stored);
+            // Registered like the artifacts themselves, before the success is reported; the
+            // registry returns the existing version when the same artifact is registered again.
+            await registerOutputs(prepared.spec, prepared.run, step, Object.keys(artifacts));
+            outcome = { status: "succeeded", exitCode: 0, outputs: { ...collected.outputs, ...artifacts } };
+          }
         }
       }
     } catch (err) {
@@ -366,6 +380,28 @@ export async function startStepWorker(options: StepWorkerOptions): Promise<StepW
     if (result !== "ignored") {
       const status = result === "retrying" ? "failed" : result;
       await publisher.publish(logChannel(step.id, step.attempt), JSON.stringify({ type: "end", status })).catch(() => undefined);
+    }
+  }
+
+  /** `register: { model }` outputs become versions of their models. */
+  async function registerOutputs(spec: StepSpec, run: RunInfo, step: ClaimedStep, artifactOutputs: string[]): Promise<void> {
+    for (const name of artifactOutputs) {
+      const model = spec.outputs[name]?.register?.model;
+      if (!model) continue;
+      const { version, created } = await createModelVersion(registry, {
+        projectId: run.projectId,
+        modelName: model,
+        runId: step.runId,
+        stepName: step.name,
+        outputName: name,
+        createModel: true,
+        actor: `pipeline ${run.pipeline}`,
+      }).catch((err: unknown) => {
+        // The registry refusing it (a rule, not an outage) would refuse a retry too.
+        if (err instanceof DomainError) throw new ArtifactOutputError(`could not register output "${name}" as a version of model "${model}": ${err.message}`);
+        throw err;
+      });
+      if (created) log("registered a model version", { model, version, runId: step.runId, step: step.name });
     }
   }
 
@@ -419,10 +455,12 @@ export async function startStepWorker(options: StepWorkerOptions): Promise<StepW
       );
       await own.obliterate({ force: true }).catch(() => undefined);
       await Promise.allSettled([...workerQueues.values()].map((q) => q.close()));
+      await webhooks.close();
+      await webhookQueue.close();
       await Promise.all(Object.values(executors).map((e) => e.close()));
       await deregisterWorker(db, workerId).catch(() => undefined);
       await Promise.allSettled([subscriber.quit(), queue.close()]);
-      await Promise.allSettled([publisher.quit(), connection.quit(), ownConnection.quit()]);
+      await Promise.allSettled([publisher.quit(), connection.quit(), ownConnection.quit(), webhookConnection.quit()]);
       if (!options.artifactStore) store.close();
     },
   };

@@ -588,3 +588,18 @@ describe("parsePipelineSpec: executors and resources", () => {
     ]);
   });
 });
+
+describe("parsePipelineSpec: model registration on outputs", () => {
+  it("accepts register on artifact outputs, as a mapping or a bare name", () => {
+    const s = value(parsePipelineSpec(withSteps({ a: { run: "x", outputs: { m: { type: "model", register: { model: "churn model" } }, d: { type: "directory", register: "churn-dir" } } } })));
+    expect(s.steps.a?.outputs).toEqual({ m: { type: "model", register: { model: "churn model" } }, d: { type: "directory", register: { model: "churn-dir" } } });
+  });
+
+  it("rejects register on scalars and bad model names", () => {
+    expect(lines(withSteps({ a: { run: "x", outputs: { n: { type: "number", register: { model: "m" } }, m: { type: "model", register: { model: "-bad", extra: 1 } } } } }))).toEqual([
+      "steps.a.outputs.n.register: only artifact outputs can be registered as models (this one is number)",
+      'steps.a.outputs.m.register.extra: unknown key "extra"; allowed keys: model',
+      'steps.a.outputs.m.register.model: expected a model name (letters, digits, spaces, ".", "_" and "-", starting with a letter or digit), got "-bad"',
+    ]);
+  });
+});

@@ -5,6 +5,7 @@ import { fail, IssueList, isPlainObject, ok, suggest, typeName, type PathSegment
 import { checkParamValue, enumContains, enumMessage } from "./params.js";
 import { checkTemplate, type TemplateScope } from "./template.js";
 import { formatBytes, parseCpu, parseMemory } from "./resources.js";
+import { ARTIFACT_OUTPUT_TYPES } from "./outputs.js";
 import {
   BACKOFF_KINDS,
   DEFAULT_RETRY_POLICY,
@@ -21,6 +22,7 @@ import {
   DEFAULT_CACHE_POLICY,
   DEFAULT_IMAGE,
   EXECUTORS,
+  MODEL_NAME_RE,
   NO_RESOURCES,
   type CachePolicy,
   type ExecutorName,
@@ -440,9 +442,32 @@ function parseOutputs(raw: unknown, path: PathSegment[], issues: IssueList): Rec
     }
     const spec: OutputSpec = { type: def.type as OutputType };
     if (description !== undefined) spec.description = description;
+    if (present(def, "register")) {
+      const register = parseRegister(def.register, [...p, "register"], spec.type, issues);
+      if (register) spec.register = register;
+    }
     entries.push([name, spec]);
   }
   return Object.fromEntries(entries);
+}
+
+/** `register: { model: NAME }` (or `register: NAME`) on an artifact output. */
+function parseRegister(raw: unknown, path: PathSegment[], type: OutputType, issues: IssueList): OutputSpec["register"] {
+  if (!(ARTIFACT_OUTPUT_TYPES as readonly string[]).includes(type)) {
+    issues.add(path, `only artifact outputs can be registered as models (this one is ${type})`);
+    return undefined;
+  }
+  let model: unknown = raw;
+  if (isPlainObject(raw)) {
+    checkKeys(raw, "register", path, issues);
+    model = raw.model;
+    path = [...path, "model"];
+  }
+  if (typeof model !== "string" || !MODEL_NAME_RE.test(model)) {
+    issues.add(path, `expected a model name (letters, digits, spaces, ".", "_" and "-", starting with a letter or digit), got ${show(model)}`);
+    return undefined;
+  }
+  return { model };
 }
 
 /**

@@ -38,7 +38,12 @@ export interface ParamSpec {
 export interface OutputSpec {
   type: OutputType;
   description?: string;
+  /** Register each artifact this output produces as a new version of this model (created if missing). */
+  register?: { model: string };
 }
+
+/** Names of registered models (shared by the spec's `register:` and the registry). */
+export const MODEL_NAME_RE = /^[A-Za-z0-9][\w.\- ]{0,127}$/;
 
 export interface RetryPolicy {
   /** Retries after the first attempt; a step runs at most `limit + 1` times (out-of-memory retries aside). */
@@ -161,6 +166,7 @@ export const SPEC_KEYS = {
   resources: ["cpu", "memory", "gpu"],
   onOOM: ["memoryFactor", "maxMemory"],
   cache: ["enabled", "maxAge"],
-  output: ["type", "description"],
+  output: ["type", "description", "register"],
+  register: ["model"],
   retries: ["limit", "backoff", "delay", "maxDelay", "onOOM"],
 } as const satisfies Record<string, readonly string[]>;

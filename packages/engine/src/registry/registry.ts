@@ -1,6 +1,7 @@
 import { randomBytes } from "node:crypto";
 import type { Queue } from "bullmq";
 import { Prisma, type PrismaClient } from "@trellis/db";
+import { MODEL_NAME_RE } from "@trellis/spec";
 import { DomainError, conflict, notFound, validationFailed, type Issue } from "../errors.js";
 import type { Tx } from "../transitions.js";
 import { evaluateGates, parseGate, type Gate, type GateResult } from "./gates.js";
@@ -27,7 +28,6 @@ export type ModelStageName = (typeof MODEL_STAGES)[number];
 export const WEBHOOK_EVENTS = ["version_created", "stage_changed", "alias_set"] as const;
 export type WebhookEvent = (typeof WEBHOOK_EVENTS)[number];
 
-export const MODEL_NAME_RE = /^[A-Za-z0-9][\w.\- ]{0,127}$/;
 export const ALIAS_RE = /^[A-Za-z_][\w-]{0,63}$/;
 /** MLflow reserves "latest" and version-like aliases ("v3"). */
 const RESERVED_ALIAS_RE = /^(latest|v\d+)$/i;

@@ -1,6 +1,6 @@
 import { Queue } from "bullmq";
 import type { Redis } from "ioredis";
-import { QUEUE_PREFIX } from "../queue.js";
+import { DEFAULT_STEP_QUEUE, QUEUE_PREFIX } from "../queue.js";
 
 /**
  * Queue contract for webhook deliveries: a job says "attempt N of delivery D is due". The
@@ -12,17 +12,23 @@ export interface WebhookJob {
   attempt: number;
 }
 
-export const WEBHOOK_QUEUE = "webhooks";
+/** Next to the step queue, so installations (and test suites) that share a Redis stay apart. */
+export function webhookQueueName(stepQueueName = process.env.TRELLIS_QUEUE ?? DEFAULT_STEP_QUEUE): string {
+  return `${stepQueueName}-webhooks`;
+}
 
 /** Retries after the first attempt; a delivery is tried at most this + 1 times. */
 export const WEBHOOK_MAX_ATTEMPTS = 8;
 
-/** Backoff before attempt `next` (2, 3, …): 2 s, 4 s, 8 s … capped at 5 minutes. */
-export function webhookRetryDelayMs(next: number): number {
-  return Math.min(300_000, 1_000 * 2 ** (next - 1));
+/**
+ * Backoff before attempt `next` (2, 3, …): base × 2^(next-1), i.e. 2 s, 4 s, 8 s … capped at 5
+ * minutes. The base (1 s) can be changed with TRELLIS_WEBHOOK_RETRY_BASE_MS.
+ */
+export function webhookRetryDelayMs(next: number, baseMs = Number(process.env.TRELLIS_WEBHOOK_RETRY_BASE_MS) || 1_000): number {
+  return Math.min(300_000, baseMs * 2 ** (next - 1));
 }
 
-export function createWebhookQueue(connection: Redis, name = process.env.TRELLIS_WEBHOOK_QUEUE ?? WEBHOOK_QUEUE): Queue<WebhookJob> {
+export function createWebhookQueue(connection: Redis, name = webhookQueueName()): Queue<WebhookJob> {
   return new Queue<WebhookJob>(name, { connection, prefix: QUEUE_PREFIX, defaultJobOptions: { removeOnComplete: true, removeOnFail: true, attempts: 1 } });
 }
 
