@@ -8,7 +8,10 @@ const log = (message: string, fields: Record<string, unknown> = {}) =>
 const db = createPrismaClient();
 const config = loadEngineConfig();
 const worker = await startStepWorker({ db, config, log });
-log("worker started", { workerId: worker.workerId, dataDir: config.dataDir });
+log("worker started", { workerId: worker.workerId, dataDir: config.dataDir, capacity: worker.capacity, containerEngine: worker.containerEngine });
+if (!worker.containerEngine) {
+  log("no container engine: container steps wait for a worker that has one (set DOCKER_HOST, or start Docker or `podman system service`; see the README)");
+}
 
 let stopping = false;
 async function shutdown(signal: string) {

@@ -94,6 +94,9 @@ async function reachableDocker(): Promise<DockerClient | null> {
 
 export interface StepWorkerHandle {
   workerId: string;
+  capacity: WorkerCapacity;
+  /** The container engine it uses, e.g. "unix:///run/podman/podman.sock"; null: shared steps only. */
+  containerEngine: string | null;
   /** Stops taking jobs, cancels running steps (reported as retryable "worker shutting down") and deregisters. */
   stop(): Promise<void>;
 }
@@ -440,6 +443,8 @@ export async function startStepWorker(options: StepWorkerOptions): Promise<StepW
 
   return {
     workerId,
+    capacity,
+    containerEngine: containers && docker ? docker.describe() : null,
     async stop() {
       stopping = true;
       clearInterval(heartbeat);
