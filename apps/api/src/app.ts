@@ -12,6 +12,8 @@ import { runRoutes } from "./routes/runs.js";
 import { logRoutes } from "./routes/logs.js";
 import { experimentRoutes } from "./routes/experiments.js";
 import { artifactRoutes } from "./routes/artifacts.js";
+import { modelRoutes } from "./routes/models.js";
+import { webhookRoutes } from "./routes/webhooks.js";
 import { mlflowApi } from "./mlflow/routes.js";
 
 export const API_PREFIX = "/api/v1";
@@ -31,7 +33,7 @@ export async function buildApp(deps: ApiDeps, options: { logger?: boolean } = {}
   await app.register(swagger, {
     openapi: {
       openapi: "3.1.0",
-      info: { title: "Trellis API", version: "1.0.0", description: "Pipelines, runs, steps and logs of a Trellis control plane." },
+      info: { title: "Trellis API", version: "1.0.0", description: "Pipelines, runs, steps, logs, artifacts and the model registry of a Trellis control plane." },
       servers: [{ url: "/" }],
     },
     transform: jsonSchemaTransform,
@@ -47,6 +49,8 @@ export async function buildApp(deps: ApiDeps, options: { logger?: boolean } = {}
       await api.register(experimentRoutes(deps));
       await api.register(artifactRoutes(deps));
       await api.register(resourceRoutes(deps));
+      await api.register(modelRoutes(deps));
+      await api.register(webhookRoutes(deps));
       api.get("/openapi.json", { schema: { hide: true } }, async () => app.swagger());
     },
     { prefix: API_PREFIX },

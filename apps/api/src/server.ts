@@ -1,6 +1,6 @@
 import { artifactStoreFromEnv, type ArtifactStore } from "@trellis/artifacts";
 import { createPrismaClient, type PrismaClient } from "@trellis/db";
-import { createRedis, createStepQueue, ensureProject, DEFAULT_PROJECT, loadEngineConfig, type EngineConfig } from "@trellis/engine";
+import { createRedis, createStepQueue, createWebhookQueue, webhookQueueName, ensureProject, DEFAULT_PROJECT, loadEngineConfig, type EngineConfig } from "@trellis/engine";
 import type { FastifyInstance } from "fastify";
 import { buildApp } from "./app.js";
 import { LogHub } from "./log-hub.js";
@@ -12,7 +12,7 @@ export interface ApiServer {
   close(): Promise<void>;
 }
 
-/** Wires real dependencies (Postgres, Redis, the step queue, the artifact store) into the app. */
+/** Wires real dependencies (Postgres, Redis, the step and webhook queues, the artifact store) into the app. */
 export async function createApiServer(
   options: { db?: PrismaClient; config?: EngineConfig; queueName?: string; logger?: boolean; artifacts?: ArtifactStore } = {},
 ): Promise<ApiServer> {
@@ -23,8 +23,10 @@ export async function createApiServer(
   const redis = createRedis();
   const subscriber = createRedis();
   const queue = createStepQueue(redis, options.queueName);
+  // Next to the step queue, as the workers that deliver them find it.
+  const webhooks = createWebhookQueue(redis, webhookQueueName(options.queueName));
   const logHub = new LogHub(subscriber);
-  const deps: ApiDeps = { db, redis, queue, config, logHub, artifacts, ping: { redis: () => redis.ping() } };
+  const deps: ApiDeps = { db, redis, queue, webhooks, config, logHub, artifacts, ping: { redis: () => redis.ping() } };
   await ensureProject(db, DEFAULT_PROJECT, "The default project");
   const app = await buildApp(deps, { logger: options.logger ?? false });
   return {
@@ -34,6 +36,7 @@ export async function createApiServer(
       await app.close();
       await logHub.close();
       await queue.close();
+      await webhooks.close();
       await redis.quit().catch(() => undefined);
       if (!options.db) await db.$disconnect();
       if (!options.artifacts) artifacts.close();

@@ -141,6 +141,46 @@ describe("deleteRuns", () => {
     for (const name of ["also.txt", "same-as-file.csv"]) expect(await store.has(blobKey(freedManifest.find((f) => f.path === name)!.digest)), name).toBe(true);
   });
 
+  it("keeps an artifact registered as a model version, with its content, when the run that produced it is deleted", async () => {
+    const trainer = await run("succeeded");
+    const sharedLine = `in the model and in a freed directory ${randomUUID()}\n`;
+    const model = await artifact(dir({ "weights.bin": `weights ${randomUUID()}`, "config.json": sharedLine }));
+    await link(trainer, model.id, "output", "model");
+    const scratch = await artifact(dir({ "copy.json": sharedLine, "log.txt": `scratch ${randomUUID()}` }));
+    await link(trainer, scratch.id, "output", "scratch");
+    const registered = await h.db.registeredModel.create({ data: { projectId: h.projectId, name: `retained-${randomUUID().slice(0, 8)}`, latestVersion: 1 } });
+    await h.db.modelVersion.create({
+      data: {
+        modelId: registered.id,
+        version: 1,
+        runId: trainer.id,
+        stepName: "s",
+        outputName: "model",
+        artifactId: model.id,
+        digest: model.stored.digest,
+        source: `trellis-artifact:${model.stored.digest}`,
+        createdBy: "test",
+      },
+    });
+    const modelManifest = await readManifest(store, { digest: model.stored.digest, kind: "directory" });
+    const scratchManifest = await readManifest(store, { digest: scratch.stored.digest, kind: "directory" });
+
+    const plan = await planRetention(h.db, { projectId: h.projectId, runIds: [trainer.id] });
+    expect(plan.artifacts.map((a) => a.id)).toEqual([scratch.id]);
+    const result = await deleteRuns(h.db, store, { projectId: h.projectId, runIds: [trainer.id] });
+    expect(result).toMatchObject({ runIds: [trainer.id], artifacts: 1 });
+    expect(await h.db.run.count({ where: { id: trainer.id } })).toBe(0);
+    // The version still names its artifact and run; the artifact row and every byte of it are kept.
+    expect(await h.db.modelVersion.findFirstOrThrow({ where: { modelId: registered.id } })).toMatchObject({ artifactId: model.id, runId: trainer.id });
+    expect(await h.db.artifact.count({ where: { id: model.id } })).toBe(1);
+    expect(await store.has(model.stored.storageKey)).toBe(true);
+    for (const f of modelManifest) expect(await store.has(blobKey(f.digest)), f.path).toBe(true);
+    // The freed directory's own blob went; the one it shared with the model's directory did not.
+    expect(await store.has(scratch.stored.storageKey)).toBe(false);
+    expect(await store.has(blobKey(scratchManifest.find((f) => f.path === "log.txt")!.digest))).toBe(false);
+    expect(await store.has(blobKey(scratchManifest.find((f) => f.path === "copy.json")!.digest))).toBe(true);
+  });
+
   it("refuses unfinished runs it is told to delete, and unknown ones; selects by finish time", async () => {
     const busy = await run("running");
     const done = await run("succeeded");

@@ -8,10 +8,11 @@ import type { Tx } from "./transitions.js";
  * Retention: deleting finished runs and the stored content that nothing else needs any more.
  *
  * An artifact survives while anything outside the deleted runs refers to it: an ArtifactLink of
- * another run (it produced or consumed it), a CacheEntry (cached results outlive their run), or
- * the outputs of another run's step that did not run (cache hits and "retry failed steps" copies
- * carry ArtifactRefs without links). Artifacts are content-addressed and shared across projects,
- * so these checks look at every project, while the runs to delete come from one.
+ * another run (it produced or consumed it), a CacheEntry (cached results outlive their run), the
+ * outputs of another run's step that did not run (cache hits and "retry failed steps" copies
+ * carry ArtifactRefs without links), or a registered ModelVersion (a model outlives the run that
+ * trained it). Artifacts are content-addressed and shared across projects, so these checks look
+ * at every project, while the runs to delete come from one.
  *
  * Stored content: a file artifact is one blob; a directory artifact is a manifest plus the blobs
  * of its files, which other artifacts (a file with the same bytes, another directory holding the
@@ -65,7 +66,7 @@ export interface RetentionPlan {
   runIds: string[];
   /** More finished runs match finishedBefore than one call deletes (RETENTION_MAX_RUNS). */
   more: boolean;
-  /** Artifact rows that nothing outside these runs refers to. */
+  /** Artifact rows that nothing outside these runs (and no model version) refers to. */
   artifacts: FreedArtifact[];
 }
 
@@ -144,6 +145,7 @@ async function orphanedBy(db: Db, runIds: string[]): Promise<FreedArtifact[]> {
       AND NOT EXISTS (SELECT 1 FROM "ArtifactLink" l WHERE l."artifactId" = a.id AND NOT (l."runId" = ANY(${runIds}::uuid[])))
       AND a.id NOT IN (SELECT id FROM cached)
       AND a.id::text NOT IN (SELECT id FROM copied WHERE id IS NOT NULL)
+      AND NOT EXISTS (SELECT 1 FROM "ModelVersion" v WHERE v."artifactId" = a.id)
     ORDER BY a.digest`;
 }
 

@@ -1,11 +1,14 @@
 import type { FastifyError, FastifyInstance } from "fastify";
 import { hasZodFastifySchemaValidationErrors, isResponseSerializationError } from "fastify-type-provider-zod";
 import { ArtifactNotFoundError, ArtifactRangeError } from "@trellis/artifacts";
-import { DomainError, type Issue } from "@trellis/engine";
+import { DomainError, PromotionBlocked, type GateResult, type Issue } from "@trellis/engine";
 
-/** The one error body of the API: `{ error: { code, message, issues? } }`. */
+/**
+ * The one error body of the API: `{ error: { code, message, issues? } }`. A promotion blocked by
+ * its gates (409) also carries every gate's result, passed or not, in `gateResults`.
+ */
 export interface ErrorBody {
-  error: { code: string; message: string; issues?: Issue[] };
+  error: { code: string; message: string; issues?: Issue[]; gateResults?: GateResult[] };
 }
 
 const STATUS_BY_CODE: Record<DomainError["code"], number> = {
@@ -25,7 +28,14 @@ function issuePath(context: string | undefined, instancePath: string): string {
 export function registerErrorHandling(app: FastifyInstance): void {
   app.setErrorHandler((err: FastifyError, request, reply) => {
     if (err instanceof DomainError) {
-      const body: ErrorBody = { error: { code: err.code, message: err.message, ...(err.issues.length ? { issues: err.issues } : {}) } };
+      const body: ErrorBody = {
+        error: {
+          code: err.code,
+          message: err.message,
+          ...(err.issues.length ? { issues: err.issues } : {}),
+          ...(err instanceof PromotionBlocked ? { gateResults: err.gateResults } : {}),
+        },
+      };
       return reply.status(STATUS_BY_CODE[err.code]).send(body);
     }
     // The store's own messages name where it keeps the bytes: log them, answer in general terms.

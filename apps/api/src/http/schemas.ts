@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { RUN_STATUSES, STEP_STATUSES } from "@trellis/engine";
+import { MODEL_STAGES, RUN_STATUSES, STEP_STATUSES, WEBHOOK_EVENTS } from "@trellis/engine";
 
 /** Request and response schemas: they validate, serialise and generate the OpenAPI document. */
 export const ErrorResponse = z
@@ -591,3 +591,220 @@ export const StepEnvironment = z
   .meta({ id: "StepEnvironment" });
 
 export const AttemptQuery = z.object({ attempt: z.coerce.number().int().min(1).optional() });
+
+// ---------------------------------------------------------------- model registry
+
+export const ModelStage = z.enum(MODEL_STAGES).meta({ id: "ModelStage" });
+
+const MAX_INT4 = 2_147_483_647;
+const ModelName = z.string().min(1, "name the model").max(128);
+const Description = z.string().max(5000);
+const Tags = z
+  .record(z.string().min(1).max(250), z.string().max(5000))
+  .refine((tags) => Object.keys(tags).length <= 100, { message: "at most 100 tags" })
+  .describe("key → value");
+const VersionNumber = z.number().int().positive().max(MAX_INT4);
+
+export const ModelParams = ProjectParams.extend({ name: ModelName });
+export const ModelVersionParams = ModelParams.extend({
+  version: z.coerce.number({ message: "version must be a number" }).int("version must be a whole number").positive().max(MAX_INT4),
+});
+export const ModelAliasParams = ModelParams.extend({ alias: z.string().min(1).max(64) });
+
+export const GateResult = z
+  .object({
+    gate: z.string().describe('the gate as written, e.g. "f1 >= production.f1"'),
+    passed: z.boolean(),
+    left: z.number().nullable().describe("the candidate's value (null: its run did not log the metric)"),
+    right: z.number().nullable().describe("what it was compared with (null: nothing to compare with, e.g. no Production version)"),
+    message: z.string().describe("what happened, with how much a failed gate missed by"),
+  })
+  .meta({ id: "GateResult" });
+
+const VersionRun = z
+  .object({ id: z.string(), name: z.string().nullable(), status: RunStatus, experimentId: z.number().int(), experimentName: z.string() })
+  .nullable()
+  .describe("the run it was registered from (null: not from a run, or the run was deleted)");
+
+const VersionArtifact = z
+  .object({
+    id: z.string(),
+    digest: z.string(),
+    size: z.number(),
+    type: z.string().nullable().describe("the output's declared type (model, …); null when no run records it any more"),
+  })
+  .nullable()
+  .describe("the stored artifact (null: registered from a source Trellis does not store)");
+
+export const ModelVersionView = z
+  .object({
+    version: z.number().int(),
+    stage: ModelStage,
+    description: z.string(),
+    tags: z.record(z.string(), z.string()),
+    aliases: z.array(z.string()),
+    createdAt: z.string(),
+    createdBy: z.string(),
+    source: z.string().describe('as given by an MLflow client, or "trellis-artifact:<digest>"'),
+    runId: z.string().nullable(),
+    run: VersionRun,
+    stepName: z.string().nullable(),
+    outputName: z.string().nullable(),
+    artifact: VersionArtifact,
+    metrics: z.record(z.string(), z.number()).describe("latest value of each metric of the run (NaN and infinite values left out)"),
+  })
+  .meta({ id: "ModelVersion" });
+
+export const ModelSummary = z
+  .object({
+    name: z.string(),
+    description: z.string(),
+    latestVersion: z.number().int().describe("the highest version number that exists (0: none)"),
+    versionCount: z.number().int(),
+    production: z
+      .object({ version: z.number().int(), runId: z.string().nullable() })
+      .nullable()
+      .describe("the Production version (the newest, should several be)"),
+    staging: z.array(z.number().int()).describe("versions in Staging, newest first"),
+    aliases: z.array(z.object({ alias: z.string(), version: z.number().int() })),
+    updatedAt: z.string(),
+    createdAt: z.string(),
+  })
+  .meta({ id: "ModelSummary" });
+
+export const ModelDetail = ModelSummary.extend({
+  tags: z.record(z.string(), z.string()),
+  policy: z.object({ gates: z.array(z.string()).describe("gates a version must pass to be promoted to Production") }),
+  versions: z.array(ModelVersionView).describe("newest first"),
+}).meta({ id: "ModelDetail" });
+
+export const ListModelsQuery = z.object({ q: z.string().max(200).optional().describe("part of the name (case-insensitive)") });
+
+const Gates = z
+  .array(z.string().max(500))
+  .max(50)
+  .describe('one gate per entry: METRIC OP VALUE, e.g. "accuracy >= 0.8", "f1 >= production.f1", "loss <= production.loss + 0.01"');
+
+export const CreateModelBody = z.object({ name: ModelName, description: Description.optional(), tags: Tags.optional(), gates: Gates.optional() });
+
+export const UpdateModelBody = z.object({
+  description: Description.optional(),
+  tags: Tags.optional().describe("replaces every tag"),
+  gates: Gates.optional().describe("replaces the promotion gates"),
+});
+
+export const CreateModelVersionBody = z.object({
+  runId: z.uuid({ message: "run id must be a UUID" }),
+  stepName: z.string().min(1).max(100).optional().describe("needed when several steps of the run have an output of that name"),
+  outputName: z.string().min(1).max(100).describe("the artifact output of the step, e.g. model"),
+  description: Description.optional(),
+  tags: Tags.optional(),
+  createModel: z.boolean().optional().describe("create the model if it does not exist (default false: 404)"),
+});
+
+export const UpdateModelVersionBody = z.object({ description: Description.optional(), tags: Tags.optional().describe("replaces every tag") });
+
+export const TransitionBody = z.object({
+  stage: ModelStage,
+  comment: z.string().max(5000).optional(),
+  archiveExisting: z.boolean().optional().describe("promoting to Production archives the current Production version unless false (default true)"),
+  overrideReason: z.string().max(5000).optional().describe("promote even though gates fail; the reason is recorded (must not be empty)"),
+  expectedStage: ModelStage.optional().describe("apply only if the version is still in this stage (409 otherwise)"),
+});
+
+export const TransitionResponse = z.object({
+  version: ModelVersionView,
+  fromStage: ModelStage,
+  toStage: ModelStage,
+  gateResults: z.array(GateResult).describe("every gate evaluated (promotions to Production only)"),
+  overridden: z.boolean().describe("a failing gate was overridden"),
+  archived: z.array(z.number().int()).describe("versions this promotion moved to Archived"),
+});
+
+export const GateCheckResponse = z.object({ gateResults: z.array(GateResult) });
+
+/** A 409 of a promotion blocked by gates: the issues name each failing gate (policy.gates[i]); gateResults has all of them. */
+export const PromotionBlockedResponse = z
+  .object({
+    error: z.object({
+      code: z.string(),
+      message: z.string(),
+      issues: z.array(z.object({ path: z.string(), message: z.string() })).optional(),
+      gateResults: z.array(GateResult).optional(),
+    }),
+  })
+  .meta({ id: "PromotionBlockedError" });
+
+export const SetAliasBody = z.object({ version: VersionNumber });
+
+export const ModelEventView = z
+  .object({
+    id: z.string(),
+    kind: z
+      .string()
+      .describe(
+        "model_created, model_updated, model_deleted, model_renamed, policy_changed, version_created, version_updated, version_deleted, stage_changed, alias_set, alias_deleted",
+      ),
+    actor: z.string(),
+    at: z.string(),
+    version: z.number().int().nullable(),
+    fromStage: z.string().nullable(),
+    toStage: z.string().nullable(),
+    alias: z.string().nullable(),
+    comment: z.string().nullable(),
+    gateResults: z.array(GateResult).nullable(),
+    overrideReason: z.string().nullable(),
+    details: z.record(z.string(), z.unknown()),
+  })
+  .meta({ id: "ModelAuditEvent" });
+
+export const ModelEventsQuery = z.object({
+  before: z.string().regex(/^\d{1,18}$/, "an event id returned as nextBefore").optional(),
+  limit: z.coerce.number().int().min(1).max(200).default(50),
+});
+
+export const ModelEventsResponse = z.object({ items: z.array(ModelEventView), nextBefore: z.string().nullable().describe("pass as before for older events") });
+
+// ---------------------------------------------------------------- webhooks
+
+export const WebhookEvent = z.enum(WEBHOOK_EVENTS);
+export const WebhookParams = ProjectParams.extend({ id: z.uuid({ message: "webhook id must be a UUID" }) });
+export const DeliveryParams = ProjectParams.extend({ id: z.uuid({ message: "delivery id must be a UUID" }) });
+
+const WebhookBase = {
+  id: z.string(),
+  url: z.string(),
+  events: z.array(z.string()),
+  modelName: z.string().nullable().describe("null: every model of the project"),
+  active: z.boolean(),
+  createdAt: z.string(),
+};
+
+export const WebhookView = z
+  .object({ ...WebhookBase, lastDelivery: z.object({ status: z.string(), at: z.string() }).nullable() })
+  .meta({ id: "Webhook" });
+
+export const CreatedWebhook = z.object({ ...WebhookBase, secret: z.string().describe("the HMAC-SHA256 key of the signature header; shown only here") });
+
+export const CreateWebhookBody = z.object({
+  url: z.string().min(1).max(2000),
+  events: z.array(z.string()).max(10).optional().describe(`default: all (${WEBHOOK_EVENTS.join(", ")})`),
+  modelName: ModelName.nullish().describe("only this model's events (default, or null: every model)"),
+  secret: z.string().max(200).optional().describe("at least 16 characters; default: generated"),
+});
+
+export const WebhookDeliveryView = z
+  .object({
+    id: z.string(),
+    event: z.string(),
+    status: z.string().describe("pending, succeeded or failed"),
+    attemptCount: z.number().int(),
+    nextAttemptAt: z.string().nullable().describe("when a pending delivery is tried next (null once it succeeded or failed)"),
+    createdAt: z.string(),
+    deliveredAt: z.string().nullable(),
+    attempts: z.array(z.object({ at: z.string(), durationMs: z.number().nullable(), statusCode: z.number().int().nullable(), error: z.string().nullable() })),
+    payload: z.unknown(),
+  })
+  .meta({ id: "WebhookDelivery" });
+
+export const DeliveriesQuery = z.object({ limit: z.coerce.number().int().min(1).max(200).default(50) });

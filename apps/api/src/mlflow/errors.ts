@@ -1,17 +1,25 @@
 import { hasZodFastifySchemaValidationErrors } from "fastify-type-provider-zod";
-import { DomainError } from "@trellis/engine";
+import { DomainError, PromotionBlocked } from "@trellis/engine";
 
 /**
  * MLflow's error body, `{"error_code": ..., "message": ...}`, and the statuses MLflow's server
  * gives each code (mlflow/exceptions.py: RESOURCE_ALREADY_EXISTS is a 400 there, not a 409).
  */
 
-export type MlflowErrorCode = "RESOURCE_DOES_NOT_EXIST" | "INVALID_PARAMETER_VALUE" | "RESOURCE_ALREADY_EXISTS" | "BAD_REQUEST" | "ENDPOINT_NOT_FOUND" | "INTERNAL_ERROR";
+export type MlflowErrorCode =
+  | "RESOURCE_DOES_NOT_EXIST"
+  | "INVALID_PARAMETER_VALUE"
+  | "RESOURCE_ALREADY_EXISTS"
+  | "INVALID_STATE"
+  | "BAD_REQUEST"
+  | "ENDPOINT_NOT_FOUND"
+  | "INTERNAL_ERROR";
 
 export const MLFLOW_STATUS: Record<MlflowErrorCode, number> = {
   RESOURCE_DOES_NOT_EXIST: 404,
   INVALID_PARAMETER_VALUE: 400,
   RESOURCE_ALREADY_EXISTS: 400,
+  INVALID_STATE: 400,
   BAD_REQUEST: 400,
   ENDPOINT_NOT_FOUND: 404,
   INTERNAL_ERROR: 500,
@@ -102,8 +110,9 @@ const JSON_ONLY = "Bad Request. Content-Type must be one of ['application/json']
 
 /**
  * Maps anything a route can throw to MLflow's error: our own MlflowError as is, DomainError
- * by code (NOT_FOUND → RESOURCE_DOES_NOT_EXIST, the rest → INVALID_PARAMETER_VALUE naming
- * every issue's path), zod validation in MLflow's wording, Fastify's transport errors
+ * by code (NOT_FOUND → RESOURCE_DOES_NOT_EXIST, a promotion blocked by its gates →
+ * INVALID_STATE, the rest → INVALID_PARAMETER_VALUE naming every issue's path), zod
+ * validation in MLflow's wording, Fastify's transport errors
  * (body, content type) as 400s. Null for an unexpected error (the caller logs it; 500).
  */
 export function toMlflowError(err: unknown, request: RequestLike): MlflowError | null {
@@ -111,6 +120,7 @@ export function toMlflowError(err: unknown, request: RequestLike): MlflowError |
   if (err instanceof MlflowError) return err;
   if (err instanceof DomainError) {
     if (err.code === "NOT_FOUND") return MlflowError.notFound(capitalize(err.message));
+    if (err instanceof PromotionBlocked) return new MlflowError("INVALID_STATE", capitalize(err.message));
     const details = err.issues.map((i) => (i.path ? `${i.path}: ${i.message}` : i.message));
     return MlflowError.invalidParameter(details.length > 0 ? `${capitalize(err.message)}: ${details.join("; ")}` : capitalize(err.message));
   }

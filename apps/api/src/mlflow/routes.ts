@@ -8,6 +8,7 @@ import { checkContentType, endpointNotFound, missingValue, MlflowError, toMlflow
 import { checkLikePattern, parseExperimentFilter, parseExperimentOrderBy } from "./experiment-filter.js";
 import { JsonSyntaxError, parseJson, stringifyJson } from "./json.js";
 import { decodePageToken, encodePageToken } from "./page-token.js";
+import { registryRoutes } from "./registry.js";
 import { generateRunName } from "./run-names.js";
 import {
   CreateExperimentBody,
@@ -40,8 +41,9 @@ import {
 import { experimentView, runInfoView, runView, USER_TAG } from "./views.js";
 
 /**
- * The MLflow tracking REST API (2.0) over Trellis experiments and runs, so training code that
- * logs to MLflow logs to Trellis by pointing MLFLOW_TRACKING_URI here:
+ * The MLflow tracking REST API (2.0) over Trellis experiments and runs, and its model registry
+ * API over Trellis's registry (./registry.ts), so training code that logs to MLflow logs to
+ * Trellis by pointing MLFLOW_TRACKING_URI here:
  *
  *   http://host:4000                   → project "default"  (/api/2.0/mlflow/...)
  *   http://host:4000/projects/<name>   → that project       (/projects/<name>/api/2.0/mlflow/...)
@@ -396,6 +398,9 @@ const routes =
         ...(more ? { next_page_token: encodePageToken(offset + limit) } : {}),
       };
     });
+
+    // ---- model registry (in this context: same parser, serializer and errors) ---------------
+    await app.register(registryRoutes(deps));
   };
 
 /** Registers the MLflow API for the default project and, per project, under /projects/:project. */

@@ -140,3 +140,59 @@ export const SearchRunsBody = body({
 });
 
 export const GetMetricHistoryQuery = query({ ...runRef, metric_key: requiredString, max_results: int64.nullish(), page_token: optionalString });
+
+// ---- model registry (model_registry.proto) ---------------------------------------------------
+
+/** A model version number as MLflow sends it (a string, or a number from some clients); checked by the route. */
+export const versionText = z
+  .custom<string | number>((v) => (typeof v === "string" && v.trim() !== "") || (typeof v === "number" && Number.isFinite(v)), { error: "expected a version number" })
+  .transform((v) => String(v).trim());
+
+function toBool(v: unknown): boolean | undefined {
+  if (typeof v === "boolean") return v;
+  if (typeof v === "string" && /^(true|false)$/i.test(v.trim())) return v.trim().toLowerCase() === "true";
+  return undefined;
+}
+
+/** A bool: true / false, or their text. */
+export const bool = z.custom<boolean | string>((v) => toBool(v) !== undefined, { error: "expected true or false" }).transform((v) => toBool(v)!);
+
+const modelTags = z.array(keyValue).nullish();
+const modelName = { name: requiredString };
+const versionRef = { name: requiredString, version: versionText };
+
+export const CreateRegisteredModelBody = body({ ...modelName, tags: modelTags, description: optionalString });
+export const RegisteredModelQuery = query(modelName);
+export const RenameRegisteredModelBody = body({ ...modelName, new_name: optionalString });
+export const UpdateRegisteredModelBody = body({ ...modelName, description: optionalString });
+/** DELETE requests: the fields come from the JSON body (the Python client) or the query string. */
+export const DeleteRegisteredModelInput = query(modelName);
+
+const searchRegistryShape = { filter: optionalString, max_results: int64.nullish(), order_by: z.array(text).nullish(), page_token: optionalString };
+export const SearchRegistryBody = body(searchRegistryShape);
+export const SearchRegistryQuery = query(searchRegistryShape, ["order_by"]);
+
+const latestVersionsShape = { ...modelName, stages: z.array(text).nullish() };
+export const GetLatestVersionsBody = body(latestVersionsShape);
+export const GetLatestVersionsQuery = query(latestVersionsShape, ["stages"]);
+
+export const CreateModelVersionBody = body({
+  ...modelName,
+  source: requiredString,
+  run_id: optionalString,
+  tags: modelTags,
+  run_link: optionalString,
+  description: optionalString,
+});
+export const ModelVersionQuery = query(versionRef);
+export const UpdateModelVersionBody = body({ ...versionRef, description: optionalString });
+export const DeleteModelVersionInput = query(versionRef);
+export const TransitionStageBody = body({ ...versionRef, stage: requiredString, archive_existing_versions: bool.nullish() });
+
+export const SetRegisteredModelTagBody = body({ ...modelName, key: requiredString, value: optionalString });
+export const DeleteRegisteredModelTagInput = query({ ...modelName, key: requiredString });
+export const SetModelVersionTagBody = body({ ...versionRef, key: requiredString, value: optionalString });
+export const DeleteModelVersionTagInput = query({ ...versionRef, key: requiredString });
+
+export const SetModelAliasBody = body({ ...modelName, alias: requiredString, version: versionText });
+export const ModelAliasInput = query({ ...modelName, alias: requiredString });

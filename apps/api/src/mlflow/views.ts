@@ -109,3 +109,67 @@ export function runView(run: RunRecord, metrics: Record<string, LatestMetric>) {
     inputs: {},
   };
 }
+
+// ---- model registry (model_registry.proto) ---------------------------------------------------
+
+export interface ModelVersionRecord {
+  modelName: string;
+  version: number;
+  stage: string;
+  description: string;
+  tags: unknown;
+  source: string;
+  runId: string | null;
+  createdBy: string;
+  createdAt: Date;
+  updatedAt: Date;
+  aliases: string[];
+}
+
+export interface RegisteredModelRecord {
+  name: string;
+  description: string;
+  tags: unknown;
+  createdAt: Date;
+  updatedAt: Date;
+  /** The newest version in each stage. */
+  latestVersions: ModelVersionRecord[];
+  aliases: { alias: string; version: number }[];
+}
+
+const tagList = (tags: unknown): KeyValue[] =>
+  Object.entries(stringRecord(tags))
+    .map(([key, value]) => ({ key, value: String(value) }))
+    .sort(byKey);
+
+/** A model version; every Trellis version is READY (registration is synchronous). */
+export function modelVersionView(v: ModelVersionRecord) {
+  const tags = tagList(v.tags);
+  return {
+    name: v.modelName,
+    version: String(v.version),
+    creation_timestamp: v.createdAt.getTime(),
+    last_updated_timestamp: v.updatedAt.getTime(),
+    user_id: v.createdBy,
+    current_stage: v.stage,
+    description: v.description,
+    source: v.source,
+    ...(v.runId ? { run_id: v.runId } : {}),
+    status: "READY",
+    ...(tags.length > 0 ? { tags } : {}),
+    ...(v.aliases.length > 0 ? { aliases: v.aliases } : {}),
+  };
+}
+
+export function registeredModelView(m: RegisteredModelRecord) {
+  const tags = tagList(m.tags);
+  return {
+    name: m.name,
+    creation_timestamp: m.createdAt.getTime(),
+    last_updated_timestamp: m.updatedAt.getTime(),
+    description: m.description,
+    ...(m.latestVersions.length > 0 ? { latest_versions: m.latestVersions.map(modelVersionView) } : {}),
+    ...(tags.length > 0 ? { tags } : {}),
+    ...(m.aliases.length > 0 ? { aliases: m.aliases.map((a) => ({ alias: a.alias, version: String(a.version) })) } : {}),
+  };
+}

@@ -43,6 +43,7 @@ export async function findArtifact(db: PrismaClient, projectId: string, artifact
     WHERE a.id = ${artifactId}::uuid AND (
       EXISTS (SELECT 1 FROM "ArtifactLink" l JOIN "Run" r ON r.id = l."runId" WHERE l."artifactId" = a.id AND r."projectId" = ${projectId}::uuid)
       OR EXISTS (SELECT 1 FROM "CacheEntry" c WHERE c."projectId" = ${projectId}::uuid AND a.id = ANY(c."artifactIds"))
+      OR EXISTS (SELECT 1 FROM "ModelVersion" v JOIN "RegisteredModel" m ON m.id = v."modelId" WHERE v."artifactId" = a.id AND m."projectId" = ${projectId}::uuid)
     )`;
   const row = rows[0];
   if (!row) throw notFound(`artifact ${artifactId}`);

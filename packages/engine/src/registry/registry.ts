@@ -4,6 +4,7 @@ import { Prisma, type PrismaClient } from "@trellis/db";
 import { MODEL_NAME_RE } from "@trellis/spec";
 import { DomainError, conflict, notFound, validationFailed, type Issue } from "../errors.js";
 import type { Tx } from "../transitions.js";
+import { lockArtifactsShared } from "../retention.js";
 import { evaluateGates, parseGate, type Gate, type GateResult } from "./gates.js";
 import { enqueueDeliveries, type DueDelivery, type WebhookJob } from "./webhook-queue.js";
 
@@ -39,10 +40,10 @@ export interface ModelPolicy {
 
 type ModelRow = { id: string; name: string; latestVersion: number; policy: ModelPolicy };
 
-function checkModelName(name: string): void {
+function checkModelName(name: string, path = "name"): void {
   if (!MODEL_NAME_RE.test(name)) {
     throw validationFailed("invalid model name", [
-      { path: "name", message: `"${name}" is not a valid model name (letters, digits, spaces, ".", "_" and "-", starting with a letter or digit, at most 128 characters)` },
+      { path, message: `"${name}" is not a valid model name (letters, digits, spaces, ".", "_" and "-", starting with a letter or digit, at most 128 characters)` },
     ]);
   }
 }
@@ -213,6 +214,28 @@ export async function updateModel(ctx: RegistryContext, input: UpdateModelInput)
   });
 }
 
+/**
+ * Renames a model: its row (versions and aliases follow by id), the webhooks that listen to
+ * it, and an audit event under each name. The trail is keyed by name and append-only: events
+ * before the rename stay under the old name.
+ */
+export async function renameModel(ctx: RegistryContext, input: { projectId: string; name: string; newName: string; actor: string }): Promise<void> {
+  checkModelName(input.newName, "newName");
+  try {
+    await change(ctx, async (tx) => {
+      const model = await lockModel(tx, input.projectId, input.name);
+      if (input.newName === input.name) return;
+      await tx.registeredModel.update({ where: { id: model.id }, data: { name: input.newName } });
+      await tx.webhook.updateMany({ where: { projectId: input.projectId, modelName: input.name }, data: { modelName: input.newName } });
+      await recordEvent(tx, { projectId: input.projectId, modelName: input.name, kind: "model_renamed", actor: input.actor, details: { newName: input.newName } });
+      await recordEvent(tx, { projectId: input.projectId, modelName: input.newName, kind: "model_renamed", actor: input.actor, details: { previousName: input.name } });
+    });
+  } catch (err) {
+    if (err instanceof Prisma.PrismaClientKnownRequestError && err.code === "P2002") throw conflict(`registered model "${input.newName}" already exists`);
+    throw err;
+  }
+}
+
 export async function deleteModel(ctx: RegistryContext, input: { projectId: string; name: string; actor: string }): Promise<void> {
   await change(ctx, async (tx) => {
     const model = await lockModel(tx, input.projectId, input.name);
@@ -248,7 +271,7 @@ export interface CreatedVersion {
 /** The output artifact named by run/step/output, or by an MLflow `runs:/RUN/STEP.OUTPUT` (or `runs:/RUN/OUTPUT`) source. */
 async function resolveArtifact(tx: Tx, projectId: string, input: CreateVersionInput) {
   let { runId, stepName, outputName } = input;
-  const fromSource = input.source ? /^runs:\/([0-9a-f-]{36})\/([^/]+)$/.exec(input.source) : null;
+  const fromSource = input.source ? /^runs:\/([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})\/([^/]+)$/i.exec(input.source) : null;
   if (fromSource && !stepName) {
     runId = fromSource[1];
     const path = fromSource[2]!;
@@ -282,9 +305,12 @@ async function resolveArtifact(tx: Tx, projectId: string, input: CreateVersionIn
 export async function createModelVersion(ctx: RegistryContext, input: CreateVersionInput): Promise<CreatedVersion> {
   checkModelName(input.modelName);
   return change(ctx, async (tx, deliveries) => {
+    // Shared with other writers, exclusive with retention: the artifact cannot be deleted
+    // between being resolved here and the version that keeps it alive being committed.
+    await lockArtifactsShared(tx);
     const resolved = await resolveArtifact(tx, input.projectId, input);
-    if (!resolved && !input.source) {
-      throw validationFailed("nothing to register", [{ path: "runId", message: "give a run's artifact output (runId, stepName, outputName) or a source" }]);
+    if (!resolved?.link && !input.source) {
+      throw validationFailed("nothing to register", [{ path: "outputName", message: "give a run's artifact output (runId, stepName, outputName) or a source" }]);
     }
     if (input.createModel) {
       const inserted = await tx.$executeRaw`
@@ -311,7 +337,7 @@ export async function createModelVersion(ctx: RegistryContext, input: CreateVers
         outputName: link?.name ?? input.outputName ?? null,
         artifactId: link?.artifactId ?? null,
         digest: link?.artifact.digest ?? null,
-        source: input.source ?? `trellis-artifact:${link!.artifact.digest}`,
+        source: input.source ?? `trellis-artifact:${link?.artifact.digest}`,
         createdBy: input.actor,
       },
     });
