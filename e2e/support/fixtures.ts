@@ -181,3 +181,62 @@ export async function expectAllNodesInView(page: Page): Promise<void> {
     )
     .toEqual([]);
 }
+
+// ---------------------------------------------------------------- model registry (set-up and checks through the API)
+
+/** A run's artifact outputs, as its Artifacts tab gets them. */
+export async function runOutputs(runId: string): Promise<{ id: string; step: string; name: string; type: string }[]> {
+  const { outputs } = await call<{ outputs: { id: string; step: string; name: string; type: string }[] }>(
+    "GET",
+    `/projects/${PROJECT}/runs/${runId}/artifacts`,
+  );
+  return outputs;
+}
+
+async function callAs<T>(actor: string, method: string, route: string, body?: unknown): Promise<T> {
+  const res = await fetch(`${API_URL}${route}`, {
+    method,
+    headers: { "x-trellis-actor": actor, ...(body === undefined ? {} : { "content-type": "application/json" }) },
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
+  const text = await res.text();
+  if (!res.ok) throw new Error(`${method} ${route}: HTTP ${res.status} ${text}`);
+  return (text ? JSON.parse(text) : null) as T;
+}
+
+export interface ModelVersionView {
+  version: number;
+  stage: "None" | "Staging" | "Production" | "Archived";
+  createdBy: string;
+  runId: string | null;
+  metrics: Record<string, number>;
+}
+
+/** Registers a run's artifact output as a version of `model` (created if missing), as `actor`. */
+export function registerModelVersion(
+  model: string,
+  body: { runId: string; stepName?: string; outputName: string; createModel?: boolean },
+  actor = "e2e",
+): Promise<ModelVersionView> {
+  return callAs<ModelVersionView>(actor, "POST", `/projects/${PROJECT}/models/${encodeURIComponent(model)}/versions`, body);
+}
+
+export function getModel(model: string): Promise<{ name: string; policy: { gates: string[] }; versions: ModelVersionView[] }> {
+  return call("GET", `/projects/${PROJECT}/models/${encodeURIComponent(model)}`);
+}
+
+export interface ModelEventView {
+  kind: string;
+  actor: string;
+  version: number | null;
+  fromStage: string | null;
+  toStage: string | null;
+  comment: string | null;
+  overrideReason: string | null;
+  gateResults: { gate: string; passed: boolean; message: string }[] | null;
+}
+
+/** The model's audit trail, newest first. */
+export async function modelEvents(model: string): Promise<ModelEventView[]> {
+  return (await call<{ items: ModelEventView[] }>("GET", `/projects/${PROJECT}/models/${encodeURIComponent(model)}/events?limit=200`)).items;
+}

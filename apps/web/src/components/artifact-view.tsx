@@ -10,6 +10,7 @@ import { useArtifact, useArtifactLineage } from "@/lib/queries";
 import { projectPath, runPath, stepPath } from "@/lib/route-params";
 import { ArtifactPreviewView, DownloadLink } from "./artifact-preview";
 import { ArtifactTypeBadge, LineageGraphView } from "./lineage-graph";
+import { RegisterModelButton } from "./models/register-model";
 import { PageContainer } from "./page-header";
 import { StatusDot } from "./status-badge";
 import { Card, CardHeader, CopyButton, ErrorState, Skeleton, Spinner } from "./ui/feedback";
@@ -91,7 +92,17 @@ function Header({ project, artifact }: { project: string; artifact: ArtifactDeta
             <CopyButton text={artifact.digest} label="Copy digest" iconOnly className="px-1" />
           </p>
         </div>
-        <DownloadLink project={project} artifactId={artifact.id} size="md" label={artifact.kind === "directory" ? "Download .tar" : "Download"} />
+        <div className="flex shrink-0 items-center gap-2">
+          {artifact.type === "model" ? (
+            <RegisterModelButton
+              project={project}
+              size="md"
+              variant="primary"
+              sources={artifact.producers.map((p) => ({ runId: p.runId, runName: p.runName, stepName: p.stepName, outputName: p.name }))}
+            />
+          ) : null}
+          <DownloadLink project={project} artifactId={artifact.id} size="md" label={artifact.kind === "directory" ? "Download .tar" : "Download"} />
+        </div>
       </div>
       <dl className="mt-3 flex flex-wrap gap-x-7 gap-y-3">
         <Meta label="Size">{formatBytes(artifact.size)}</Meta>

@@ -9,6 +9,7 @@ import { useRunArtifacts, useRunLineage } from "@/lib/queries";
 import { artifactPath, stepPath } from "@/lib/route-params";
 import { ArtifactPreviewView, DownloadLink } from "./artifact-preview";
 import { ArtifactTypeBadge, LineageGraphView } from "./lineage-graph";
+import { RegisterModelButton } from "./models/register-model";
 import { buttonClasses } from "./ui/button";
 import { EmptyState, ErrorState, Spinner, TableSkeleton } from "./ui/feedback";
 import { GraphIcon } from "./ui/icons";
@@ -34,6 +35,7 @@ const keyOf = (a: RunArtifact, direction: "out" | "in") => `${direction}:${a.ste
 function ArtifactTable({
   project,
   runId,
+  runName,
   title,
   items,
   direction,
@@ -42,6 +44,7 @@ function ArtifactTable({
 }: {
   project: string;
   runId: string;
+  runName?: string | null;
   title: string;
   items: RunArtifact[];
   direction: "out" | "in";
@@ -94,7 +97,17 @@ function ArtifactTable({
                 <td className="px-3 py-2 font-mono text-xs text-slate-500" title={`sha256 ${a.digest}`}>
                   {shortDigest(a.digest)}
                 </td>
-                <td className="px-3 py-2 text-right">
+                <td className="px-3 py-2 text-right whitespace-nowrap">
+                  {direction === "out" && a.type === "model" ? (
+                    // The dialog lives inside the row: keep its clicks from selecting the row.
+                    <span className="mr-3 inline-block" onClick={(e) => e.stopPropagation()}>
+                      <RegisterModelButton
+                        project={project}
+                        className="h-7"
+                        sources={[{ runId, runName: runName ?? null, stepName: a.step, outputName: a.name }]}
+                      />
+                    </span>
+                  ) : null}
                   <Link
                     href={artifactPath(project, a.id)}
                     className="text-xs font-medium whitespace-nowrap text-indigo-600 hover:underline"
@@ -146,7 +159,7 @@ export function RunArtifacts({
     <div className="flex h-full min-h-0 flex-col lg:flex-row">
       <div className="min-h-0 min-w-0 flex-1 overflow-auto pb-6">
         {outputs.length > 0 ? (
-          <ArtifactTable project={project} runId={run.id} title={`Outputs (${outputs.length})`} items={outputs} direction="out" selected={selected} onSelect={onSelect} />
+          <ArtifactTable project={project} runId={run.id} runName={run.name} title={`Outputs (${outputs.length})`} items={outputs} direction="out" selected={selected} onSelect={onSelect} />
         ) : null}
         {inputs.length > 0 ? (
           <ArtifactTable project={project} runId={run.id} title={`Consumed (${inputs.length})`} items={inputs} direction="in" selected={selected} onSelect={onSelect} />
@@ -170,7 +183,14 @@ export function RunArtifacts({
                   {formatBytes(current.size)} · sha256 {shortDigest(current.digest)}
                 </p>
               </div>
-              <div className="flex shrink-0 gap-2">
+              <div className="flex shrink-0 flex-wrap gap-2">
+                {current.type === "model" && selected?.startsWith("out:") ? (
+                  <RegisterModelButton
+                    project={project}
+                    variant="primary"
+                    sources={[{ runId: run.id, runName: run.name, stepName: current.step, outputName: current.name }]}
+                  />
+                ) : null}
                 <Link href={artifactPath(project, current.id)} className={buttonClasses("secondary", "sm")}>
                   <GraphIcon /> Details &amp; lineage
                 </Link>

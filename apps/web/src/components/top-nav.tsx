@@ -5,8 +5,9 @@ import { useParams, usePathname } from "next/navigation";
 import { useState } from "react";
 import { cn } from "@/lib/cn";
 import { decodeParam, projectPath } from "@/lib/route-params";
+import { ActorMenu } from "./actor-menu";
 import { ProjectSwitcher } from "./project-switcher";
-import { FlaskIcon, PipelineIcon, RunsIcon, ServerIcon, TrellisLogo } from "./ui/icons";
+import { FlaskIcon, ModelIcon, PipelineIcon, RunsIcon, ServerIcon, TrellisLogo } from "./ui/icons";
 
 export const DEFAULT_PROJECT = "default";
 
@@ -23,12 +24,15 @@ export function TopNav() {
     ? "pipelines"
     : pathname.includes("/experiments") || pathname.includes("/compare")
       ? "experiments"
-      : "runs";
+      : pathname.includes("/models")
+        ? "models"
+        : "runs";
 
   const links = [
     { href: projectPath(project, "pipelines"), label: "Pipelines", icon: PipelineIcon, active: section === "pipelines" },
     { href: projectPath(project, "experiments"), label: "Experiments", icon: FlaskIcon, active: section === "experiments" },
     { href: projectPath(project, "runs"), label: "Runs", icon: RunsIcon, active: section === "runs" && pathname.includes("/runs") },
+    { href: projectPath(project, "models"), label: "Models", icon: ModelIcon, active: section === "models" },
   ];
   const linkClass = (active: boolean) =>
     cn(
@@ -60,12 +64,16 @@ export function TopNav() {
           ))}
         </nav>
         {/* Workers serve every project: set apart from the project's sections. */}
-        <nav className="ml-auto flex items-center" aria-label="Cluster">
-          <Link href="/workers" aria-label="Workers" aria-current={onWorkers ? "page" : undefined} className={linkClass(onWorkers)}>
-            <ServerIcon className="text-[15px]" />
-            <span className="hidden sm:inline">Workers</span>
-          </Link>
-        </nav>
+        <div className="ml-auto flex items-center gap-2">
+          <nav className="flex items-center" aria-label="Cluster">
+            <Link href="/workers" aria-label="Workers" aria-current={onWorkers ? "page" : undefined} className={linkClass(onWorkers)}>
+              <ServerIcon className="text-[15px]" />
+              <span className="hidden sm:inline">Workers</span>
+            </Link>
+          </nav>
+          {/* Who the registry's audit trail records (until sign-in arrives). */}
+          <ActorMenu />
+        </div>
       </div>
     </header>
   );

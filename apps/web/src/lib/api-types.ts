@@ -670,3 +670,198 @@ export interface DeleteRunsResponse {
   /** Stored bytes freed. */
   bytes: number;
 }
+
+// ---------------------------------------------------------------- model registry
+
+export const MODEL_STAGES = ["None", "Staging", "Production", "Archived"] as const;
+export type ModelStage = (typeof MODEL_STAGES)[number];
+
+export interface ModelAliasRef {
+  alias: string;
+  version: number;
+}
+
+export interface ModelSummary {
+  name: string;
+  description: string;
+  latestVersion: number;
+  versionCount: number;
+  production: { version: number; runId: string | null } | null;
+  /** Versions in Staging. */
+  staging: number[];
+  aliases: ModelAliasRef[];
+  updatedAt: string;
+  createdAt: string;
+}
+
+export interface ModelVersionRun {
+  id: string;
+  name: string | null;
+  status: RunStatus;
+  experimentId: number | null;
+  experimentName: string | null;
+}
+
+export interface ModelVersion {
+  version: number;
+  stage: ModelStage;
+  description: string;
+  tags: Record<string, string>;
+  aliases: string[];
+  createdAt: string;
+  createdBy: string;
+  /** Where the version came from (trellis-artifact:DIGEST, runs:/…, a URI). */
+  source: string;
+  runId: string | null;
+  run: ModelVersionRun | null;
+  stepName: string | null;
+  outputName: string | null;
+  artifact: { id: string; digest: string; size: number; type: string | null } | null;
+  /** Latest value of each metric of the version's run. */
+  metrics: Record<string, number>;
+}
+
+export interface ModelDetail extends ModelSummary {
+  tags: Record<string, string>;
+  policy: { gates: string[] };
+  /** Newest first. */
+  versions: ModelVersion[];
+}
+
+export interface CreateModelRequest {
+  name: string;
+  description?: string;
+  tags?: Record<string, string>;
+  gates?: string[];
+}
+
+export interface UpdateModelRequest {
+  description?: string;
+  tags?: Record<string, string>;
+  gates?: string[];
+}
+
+export interface CreateModelVersionRequest {
+  runId: string;
+  stepName?: string;
+  outputName: string;
+  description?: string;
+  tags?: Record<string, string>;
+  /** Create the model when it does not exist yet. */
+  createModel?: boolean;
+}
+
+export interface GateResult {
+  gate: string;
+  passed: boolean;
+  /** The candidate's value (null: its run has no such metric). */
+  left: number | null;
+  /** What it was compared with (null: nothing to compare with). */
+  right: number | null;
+  message: string;
+}
+
+export interface StageTransitionRequest {
+  stage: ModelStage;
+  comment?: string;
+  /** Promoting to Production archives the current Production version unless false. */
+  archiveExisting?: boolean;
+  /** Apply although gates fail (recorded). */
+  overrideReason?: string;
+  /** Apply only if the version is still in this stage. */
+  expectedStage?: ModelStage;
+}
+
+export interface StageTransitionResponse {
+  version: ModelVersion;
+  fromStage: ModelStage;
+  toStage: ModelStage;
+  gateResults: GateResult[];
+  overridden: boolean;
+  /** Versions this promotion moved to Archived. */
+  archived: number[];
+}
+
+export const MODEL_EVENT_KINDS = [
+  "model_created",
+  "model_updated",
+  "model_deleted",
+  "version_created",
+  "version_updated",
+  "version_deleted",
+  "stage_changed",
+  "alias_set",
+  "alias_deleted",
+  "policy_changed",
+] as const;
+export type ModelEventKind = (typeof MODEL_EVENT_KINDS)[number];
+
+export interface ModelEvent {
+  id: string;
+  kind: ModelEventKind | (string & {});
+  actor: string;
+  at: string;
+  version: number | null;
+  fromStage: ModelStage | null;
+  toStage: ModelStage | null;
+  alias: string | null;
+  comment: string | null;
+  gateResults: GateResult[] | null;
+  overrideReason: string | null;
+  details: Record<string, JsonValue>;
+}
+
+export interface ModelEventsPage {
+  /** Newest first. */
+  items: ModelEvent[];
+  /** Pass as `before` for the next (older) page; null: no more. */
+  nextBefore: string | null;
+}
+
+export const WEBHOOK_EVENTS = ["version_created", "stage_changed", "alias_set"] as const;
+export type WebhookEvent = (typeof WEBHOOK_EVENTS)[number];
+
+export interface Webhook {
+  id: string;
+  url: string;
+  events: string[];
+  /** Only this model's events; null: every model of the project. */
+  modelName: string | null;
+  active: boolean;
+  createdAt: string;
+  lastDelivery: { status: WebhookDeliveryStatus; at: string } | null;
+}
+
+export interface CreateWebhookRequest {
+  url: string;
+  events?: string[];
+  modelName?: string | null;
+  secret?: string;
+}
+
+/** The answer to a create: the only time the signing secret is shown. */
+export interface CreatedWebhook extends Partial<Webhook> {
+  id: string;
+  secret: string;
+}
+
+export type WebhookDeliveryStatus = "pending" | "succeeded" | "failed";
+
+export interface WebhookAttempt {
+  at: string;
+  durationMs: number | null;
+  statusCode: number | null;
+  error: string | null;
+}
+
+export interface WebhookDelivery {
+  id: string;
+  event: string;
+  status: WebhookDeliveryStatus;
+  attemptCount: number;
+  nextAttemptAt: string | null;
+  createdAt: string;
+  deliveredAt: string | null;
+  attempts: WebhookAttempt[];
+  payload: JsonValue;
+}

@@ -30,7 +30,22 @@ import type {
   StepEnvironment,
   UpdateRunRequest,
   Worker,
+  CreateModelRequest,
+  CreateModelVersionRequest,
+  CreateWebhookRequest,
+  CreatedWebhook,
+  GateResult,
+  ModelDetail,
+  ModelEventsPage,
+  ModelSummary,
+  ModelVersion,
+  StageTransitionRequest,
+  StageTransitionResponse,
+  UpdateModelRequest,
+  Webhook,
+  WebhookDelivery,
 } from "./api-types";
+import { ACTOR_HEADER, readActor } from "./actor";
 
 /**
  * Same-origin base path. The route handler at src/app/api/v1/[...path]/route.ts proxies
@@ -80,12 +95,15 @@ const enc = encodeURIComponent;
 
 async function request<T>(path: string, init?: RequestInit): Promise<T> {
   let res: Response;
+  // Who the user says they are (the registry's audit trail records it); until auth arrives.
+  const actor = readActor();
   try {
     res = await fetch(`${API_BASE}${path}`, {
       ...init,
       headers: {
         Accept: "application/json",
         ...(init?.body ? { "Content-Type": "application/json" } : {}),
+        ...(actor ? { [ACTOR_HEADER]: actor } : {}),
         ...init?.headers,
       },
     });
@@ -130,6 +148,8 @@ async function request<T>(path: string, init?: RequestInit): Promise<T> {
   }
 
   if (body === undefined) {
+    // 204 No Content (deletes) and 202 Accepted without a body are answers, not errors.
+    if (res.status === 204 || res.status === 202) return undefined as T;
     throw new ApiError(res.status, "invalid_response", "The API returned an empty or non-JSON response.");
   }
   return body as T;
@@ -273,6 +293,71 @@ export const api = {
 
   /** Live workers (every project's steps run on the same workers). */
   listWorkers: (signal?: AbortSignal) => request<ListResponse<Worker>>("/workers", { signal }),
+
+  // ------------------------------------------------------------ model registry
+
+  listModels: (project: string, q: string, signal?: AbortSignal) =>
+    request<ListResponse<ModelSummary>>(`/projects/${enc(project)}/models${query({ q: q.trim() || null })}`, { signal }),
+
+  createModel: (project: string, body: CreateModelRequest) =>
+    request<ModelDetail>(`/projects/${enc(project)}/models`, { method: "POST", body: JSON.stringify(body) }),
+
+  getModel: (project: string, name: string, signal?: AbortSignal) =>
+    request<ModelDetail>(`/projects/${enc(project)}/models/${enc(name)}`, { signal }),
+
+  updateModel: (project: string, name: string, body: UpdateModelRequest) =>
+    request<ModelDetail>(`/projects/${enc(project)}/models/${enc(name)}`, { method: "PATCH", body: JSON.stringify(body) }),
+
+  deleteModel: (project: string, name: string) =>
+    request<void>(`/projects/${enc(project)}/models/${enc(name)}`, { method: "DELETE" }),
+
+  createModelVersion: (project: string, name: string, body: CreateModelVersionRequest) =>
+    request<ModelVersion>(`/projects/${enc(project)}/models/${enc(name)}/versions`, { method: "POST", body: JSON.stringify(body) }),
+
+  updateModelVersion: (project: string, name: string, version: number, body: { description?: string; tags?: Record<string, string> }) =>
+    request<ModelVersion>(`/projects/${enc(project)}/models/${enc(name)}/versions/${version}`, { method: "PATCH", body: JSON.stringify(body) }),
+
+  deleteModelVersion: (project: string, name: string, version: number) =>
+    request<void>(`/projects/${enc(project)}/models/${enc(name)}/versions/${version}`, { method: "DELETE" }),
+
+  transitionModelVersion: (project: string, name: string, version: number, body: StageTransitionRequest) =>
+    request<StageTransitionResponse>(`/projects/${enc(project)}/models/${enc(name)}/versions/${version}/stage`, {
+      method: "POST",
+      body: JSON.stringify(body),
+    }),
+
+  /** What promoting this version to Production would meet (a dry run: changes nothing). */
+  checkModelGates: (project: string, name: string, version: number, signal?: AbortSignal) =>
+    request<{ gateResults: GateResult[] }>(`/projects/${enc(project)}/models/${enc(name)}/versions/${version}/gates`, { signal }),
+
+  setModelAlias: (project: string, name: string, alias: string, version: number) =>
+    request<unknown>(`/projects/${enc(project)}/models/${enc(name)}/aliases/${enc(alias)}`, {
+      method: "PUT",
+      body: JSON.stringify({ version }),
+    }),
+
+  deleteModelAlias: (project: string, name: string, alias: string) =>
+    request<void>(`/projects/${enc(project)}/models/${enc(name)}/aliases/${enc(alias)}`, { method: "DELETE" }),
+
+  listModelEvents: (project: string, name: string, page: { before: string | null; limit: number }, signal?: AbortSignal) =>
+    request<ModelEventsPage>(`/projects/${enc(project)}/models/${enc(name)}/events${query({ before: page.before, limit: page.limit })}`, {
+      signal,
+    }),
+
+  listWebhooks: (project: string, signal?: AbortSignal) =>
+    request<ListResponse<Webhook>>(`/projects/${enc(project)}/webhooks`, { signal }),
+
+  createWebhook: (project: string, body: CreateWebhookRequest) =>
+    request<CreatedWebhook>(`/projects/${enc(project)}/webhooks`, { method: "POST", body: JSON.stringify(body) }),
+
+  deleteWebhook: (project: string, id: string) =>
+    request<void>(`/projects/${enc(project)}/webhooks/${enc(id)}`, { method: "DELETE" }),
+
+  listWebhookDeliveries: (project: string, id: string, signal?: AbortSignal) =>
+    request<ListResponse<WebhookDelivery>>(`/projects/${enc(project)}/webhooks/${enc(id)}/deliveries`, { signal }),
+
+  redeliverWebhook: (project: string, deliveryId: string) =>
+    request<unknown>(`/projects/${enc(project)}/webhook-deliveries/${enc(deliveryId)}/redeliver`, { method: "POST" }),
 };
 
 /** URL for the live log stream (Server-Sent Events), same-origin through the API proxy route. */
@@ -291,4 +376,9 @@ export function stepLogStreamUrl(
 /** Download URL of an artifact's content (a directory without `path` downloads as a tar archive); also an <img> source. */
 export function artifactContentUrl(project: string, id: string, path?: string | null): string {
   return `${API_BASE}/projects/${enc(project)}/artifacts/${enc(id)}/content${query({ path })}`;
+}
+
+/** Download URL of a model version's artifact (the API redirects to the artifact's content). */
+export function modelVersionDownloadUrl(project: string, name: string, version: number): string {
+  return `${API_BASE}/projects/${enc(project)}/models/${enc(name)}/versions/${version}/download`;
 }

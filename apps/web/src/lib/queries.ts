@@ -2,6 +2,7 @@
 
 import {
   keepPreviousData,
+  useInfiniteQuery,
   useMutation,
   useQueries,
   useQuery,
@@ -10,6 +11,11 @@ import {
 } from "@tanstack/react-query";
 import { api } from "./api";
 import type {
+  CreateModelRequest,
+  CreateModelVersionRequest,
+  CreateWebhookRequest,
+  StageTransitionRequest,
+  UpdateModelRequest,
   DeleteRunsRequest,
   LineageDirection,
   ExperimentRunsPage,
@@ -382,5 +388,178 @@ export function useWorkers() {
     queryFn: ({ signal }) => api.listWorkers(signal),
     refetchInterval: WORKERS_POLL_MS,
     refetchIntervalInBackground: false,
+  });
+}
+
+// ---------------------------------------------------------------- model registry
+
+/** Audit trail page size. */
+export const MODEL_EVENTS_PAGE = 50;
+/** Delivery log refresh while some delivery is still pending (retries with backoff). */
+export const WEBHOOK_POLL_MS = 3000;
+
+export function useModels(project: string, q = "") {
+  return useQuery({
+    queryKey: queryKeys.modelList(project, q),
+    queryFn: ({ signal }) => api.listModels(project, q, signal),
+    // Typing in the search box keeps the previous rows until the new answer arrives.
+    placeholderData: keepPreviousData,
+  });
+}
+
+export function useModel(project: string, name: string) {
+  return useQuery({
+    queryKey: queryKeys.model(project, name),
+    queryFn: ({ signal }) => api.getModel(project, name, signal),
+  });
+}
+
+/** The audit trail, newest first, an older page at a time. */
+export function useModelEvents(project: string, name: string, enabled = true) {
+  return useInfiniteQuery({
+    queryKey: queryKeys.modelEvents(project, name),
+    queryFn: ({ pageParam, signal }) => api.listModelEvents(project, name, { before: pageParam, limit: MODEL_EVENTS_PAGE }, signal),
+    initialPageParam: null as string | null,
+    getNextPageParam: (last) => last.nextBefore ?? undefined,
+    enabled,
+  });
+}
+
+/** The gate dry run of promoting `version` to Production; fetched while `enabled` (the dialog targets Production). */
+export function useModelGates(project: string, name: string, version: number, enabled: boolean) {
+  return useQuery({
+    queryKey: queryKeys.modelGates(project, name, version),
+    queryFn: ({ signal }) => api.checkModelGates(project, name, version, signal),
+    enabled,
+    // Metrics and the Production version change: always ask again when the dialog opens.
+    staleTime: 0,
+  });
+}
+
+/**
+ * After any registry change: every list, detail, audit trail and dry run of the project's
+ * models, and the webhooks (the change may have queued deliveries).
+ */
+function invalidateModels(qc: QueryClient, project: string) {
+  return Promise.all([
+    qc.invalidateQueries({ queryKey: queryKeys.models(project) }),
+    qc.invalidateQueries({ queryKey: queryKeys.webhooks(project) }),
+  ]);
+}
+
+export function useCreateModel(project: string) {
+  const qc = useQueryClient();
+  return useMutation({
+    mutationFn: (body: CreateModelRequest) => api.createModel(project, body),
+    onSuccess: (model) => {
+      qc.setQueryData(queryKeys.model(project, model.name), model);
+      void invalidateModels(qc, project);
+    },
+  });
+}
+
+export function useUpdateModel(project: string, name: string) {
+  const qc = useQueryClient();
+  return useMutation({
+    mutationFn: (body: UpdateModelRequest) => api.updateModel(project, name, body),
+    onSuccess: () => invalidateModels(qc, project),
+  });
+}
+
+export function useDeleteModel(project: string, name: string) {
+  const qc = useQueryClient();
+  return useMutation({
+    mutationFn: () => api.deleteModel(project, name),
+    // The page navigates away; refreshing the deleted model itself would only answer 404.
+    onSuccess: () => {
+      qc.removeQueries({ queryKey: queryKeys.model(project, name) });
+      void qc.invalidateQueries({ queryKey: [...queryKeys.models(project), "list"] });
+    },
+  });
+}
+
+/** Registers a run's artifact output as a new version of `name` (the model is created if missing). */
+export function useRegisterModelVersion(project: string) {
+  const qc = useQueryClient();
+  return useMutation({
+    mutationFn: ({ name, body }: { name: string; body: CreateModelVersionRequest }) => api.createModelVersion(project, name, body),
+    onSuccess: () => invalidateModels(qc, project),
+  });
+}
+
+export function useDeleteModelVersion(project: string, name: string) {
+  const qc = useQueryClient();
+  return useMutation({
+    mutationFn: (version: number) => api.deleteModelVersion(project, name, version),
+    onSuccess: () => invalidateModels(qc, project),
+  });
+}
+
+export function useTransitionModelVersion(project: string, name: string, version: number) {
+  const qc = useQueryClient();
+  return useMutation({
+    mutationFn: (body: StageTransitionRequest) => api.transitionModelVersion(project, name, version, body),
+    onSuccess: () => invalidateModels(qc, project),
+    // 409: blocked by a gate, or the version moved meanwhile: show the current state either way.
+    onError: () => invalidateModels(qc, project),
+  });
+}
+
+export function useSetModelAlias(project: string, name: string) {
+  const qc = useQueryClient();
+  return useMutation({
+    mutationFn: ({ alias, version }: { alias: string; version: number }) => api.setModelAlias(project, name, alias, version),
+    onSuccess: () => invalidateModels(qc, project),
+  });
+}
+
+export function useDeleteModelAlias(project: string, name: string) {
+  const qc = useQueryClient();
+  return useMutation({
+    mutationFn: (alias: string) => api.deleteModelAlias(project, name, alias),
+    onSuccess: () => invalidateModels(qc, project),
+  });
+}
+
+export function useWebhooks(project: string) {
+  return useQuery({
+    queryKey: queryKeys.webhookList(project),
+    queryFn: ({ signal }) => api.listWebhooks(project, signal),
+    // lastDelivery changes as the worker delivers.
+    refetchInterval: (q) => (q.state.data?.items.some((w) => w.lastDelivery?.status === "pending") ? WEBHOOK_POLL_MS : false),
+  });
+}
+
+export function useCreateWebhook(project: string) {
+  const qc = useQueryClient();
+  return useMutation({
+    mutationFn: (body: CreateWebhookRequest) => api.createWebhook(project, body),
+    onSuccess: () => qc.invalidateQueries({ queryKey: queryKeys.webhooks(project) }),
+  });
+}
+
+export function useDeleteWebhook(project: string) {
+  const qc = useQueryClient();
+  return useMutation({
+    mutationFn: (id: string) => api.deleteWebhook(project, id),
+    onSuccess: () => qc.invalidateQueries({ queryKey: queryKeys.webhooks(project) }),
+  });
+}
+
+/** One webhook's delivery log; refreshed while a delivery is pending (being retried). */
+export function useWebhookDeliveries(project: string, id: string, enabled: boolean) {
+  return useQuery({
+    queryKey: queryKeys.webhookDeliveries(project, id),
+    queryFn: ({ signal }) => api.listWebhookDeliveries(project, id, signal),
+    enabled,
+    refetchInterval: (q) => (q.state.data?.items.some((d) => d.status === "pending") ? WEBHOOK_POLL_MS : false),
+  });
+}
+
+export function useRedeliverWebhook(project: string) {
+  const qc = useQueryClient();
+  return useMutation({
+    mutationFn: (deliveryId: string) => api.redeliverWebhook(project, deliveryId),
+    onSuccess: () => qc.invalidateQueries({ queryKey: queryKeys.webhooks(project) }),
   });
 }

@@ -57,4 +57,17 @@ export const queryKeys = {
   compare: (project: string, runIds: string[]) => [...queryKeys.runs(project), "compare", runIds.join(",")] as const,
   metricHistory: (project: string, runIds: string[], key: string, maxPoints: number) =>
     [...queryKeys.runs(project), "metric-history", key, maxPoints, runIds.join(",")] as const,
+
+  /** Every registry read of a project: any registry change invalidates this prefix. */
+  models: (project: string) => [...queryKeys.project(project), "models"] as const,
+  modelList: (project: string, q: string) => [...queryKeys.models(project), "list", q.trim()] as const,
+  model: (project: string, name: string) => [...queryKeys.models(project), "detail", name] as const,
+  /** The audit trail, page by page (an infinite query). */
+  modelEvents: (project: string, name: string) => [...queryKeys.model(project, name), "events"] as const,
+  /** A dry run of promoting a version to Production. */
+  modelGates: (project: string, name: string, version: number) => [...queryKeys.model(project, name), "gates", version] as const,
+
+  webhooks: (project: string) => [...queryKeys.project(project), "webhooks"] as const,
+  webhookList: (project: string) => [...queryKeys.webhooks(project), "list"] as const,
+  webhookDeliveries: (project: string, id: string) => [...queryKeys.webhooks(project), "deliveries", id] as const,
 };

@@ -35,3 +35,12 @@ export function stepPath(project: string, runId: string, step: string): string {
 export function artifactPath(project: string, id: string): string {
   return projectPath(project, "artifacts", id);
 }
+
+/** A registered model's page; `version` selects one of its versions, `tab` a section. */
+export function modelPath(project: string, name: string, opts: { version?: number; tab?: string } = {}): string {
+  const sp = new URLSearchParams();
+  if (opts.tab) sp.set("tab", opts.tab);
+  if (opts.version !== undefined) sp.set("version", String(opts.version));
+  const qs = sp.toString();
+  return `${projectPath(project, "models", name)}${qs ? `?${qs}` : ""}`;
+}
