@@ -15,6 +15,7 @@
  * Keywords are case-insensitive. OR, parentheses and IN are rejected with a message, as MLflow
  * does for experiments.
  */
+import { Cursor, fail, NUMERIC_OPS, STRING_OPS, SYMBOLS, SyntaxFailure } from "./filter-cursor.js";
 
 export type ExperimentAttribute = "name" | "creation_time" | "last_update_time";
 export type ExperimentOrderKey = ExperimentAttribute | "experiment_id";
@@ -34,66 +35,6 @@ export type Parsed<T> = { ok: true; value: T } | { ok: false; message: string };
 
 const FILTER_ATTRIBUTES: readonly ExperimentAttribute[] = ["name", "creation_time", "last_update_time"];
 const ORDER_KEYS: readonly ExperimentOrderKey[] = ["name", "experiment_id", "creation_time", "last_update_time"];
-const STRING_OPS = ["=", "!=", "LIKE", "ILIKE"] as const;
-const NUMERIC_OPS = ["=", "!=", ">", ">=", "<", "<="] as const;
-const SYMBOLS = ["!=", ">=", "<=", "=", ">", "<"] as const;
-
-class SyntaxFailure extends Error {}
-
-const fail = (message: string): never => {
-  throw new SyntaxFailure(message);
-};
-
-class Cursor {
-  pos = 0;
-  constructor(readonly text: string) {}
-
-  skipSpace(): void {
-    while (this.pos < this.text.length && /\s/.test(this.text[this.pos]!)) this.pos++;
-  }
-
-  atEnd(): boolean {
-    return this.pos >= this.text.length;
-  }
-
-  read(re: RegExp): string | null {
-    const sticky = new RegExp(re.source, "y");
-    sticky.lastIndex = this.pos;
-    const m = sticky.exec(this.text);
-    if (!m) return null;
-    this.pos += m[0].length;
-    return m[0];
-  }
-
-  /** The next token for messages. */
-  peek(): string {
-    if (this.atEnd()) return "the end";
-    const m = /\S+/y;
-    m.lastIndex = this.pos;
-    const word = m.exec(this.text)?.[0] ?? "";
-    return `'${word.length > 24 ? `${word.slice(0, 24)}…` : word}'`;
-  }
-
-  quoted(): string {
-    const quote = this.text[this.pos]!;
-    let out = "";
-    let i = this.pos + 1;
-    while (i < this.text.length) {
-      const ch = this.text[i]!;
-      if (ch === "\\" && (this.text[i + 1] === quote || this.text[i + 1] === "\\")) {
-        out += this.text[i + 1];
-        i += 2;
-      } else if (ch === quote) {
-        this.pos = i + 1;
-        return out;
-      } else {
-        out += ch;
-        i++;
-      }
-    }
-    return fail(`unterminated string starting at character ${this.pos + 1}: missing closing ${quote}`);
-  }
-}
 
 type Field = { kind: "attribute"; key: string } | { kind: "tag"; key: string };
 

@@ -1,4 +1,5 @@
 import { checkLikePattern, type Parsed } from "./experiment-filter.js";
+import { Cursor, fail, NUMERIC_OPS, STRING_OPS, SYMBOLS, SyntaxFailure } from "./filter-cursor.js";
 
 /**
  * MLflow's model registry search language (SearchModelUtils / SearchModelVersionUtils), as
@@ -42,73 +43,8 @@ export const MODEL_VERSION_FILTER: FilterSpec = {
   attributes: { name: "string", run_id: "id", source_path: "string", version_number: "number" },
 };
 
-const STRING_OPS = ["=", "!=", "LIKE", "ILIKE"] as const;
 const ID_OPS = ["=", "!=", "IN", "NOT IN"] as const;
-const NUMBER_OPS = ["=", "!=", ">", ">=", "<", "<="] as const;
-const OPS_BY_TYPE: Record<FieldType, readonly string[]> = { string: STRING_OPS, id: ID_OPS, number: NUMBER_OPS };
-const SYMBOLS = ["!=", ">=", "<=", "=", ">", "<"] as const;
-
-class SyntaxFailure extends Error {}
-
-const fail = (message: string): never => {
-  throw new SyntaxFailure(message);
-};
-
-class Cursor {
-  pos = 0;
-  constructor(readonly text: string) {}
-
-  skipSpace(): void {
-    while (this.pos < this.text.length && /\s/.test(this.text[this.pos]!)) this.pos++;
-  }
-
-  atEnd(): boolean {
-    return this.pos >= this.text.length;
-  }
-
-  read(re: RegExp): string | null {
-    const sticky = new RegExp(re.source, "y");
-    sticky.lastIndex = this.pos;
-    const m = sticky.exec(this.text);
-    if (!m) return null;
-    this.pos += m[0].length;
-    return m[0];
-  }
-
-  peek(): string {
-    if (this.atEnd()) return "the end";
-    const m = /\S+/y;
-    m.lastIndex = this.pos;
-    const word = m.exec(this.text)?.[0] ?? "";
-    return `'${word.length > 24 ? `${word.slice(0, 24)}…` : word}'`;
-  }
-
-  quoted(): string {
-    const quote = this.text[this.pos]!;
-    let out = "";
-    let i = this.pos + 1;
-    while (i < this.text.length) {
-      const ch = this.text[i]!;
-      if (ch === "\\" && (this.text[i + 1] === quote || this.text[i + 1] === "\\")) {
-        out += this.text[i + 1];
-        i += 2;
-      } else if (ch === quote) {
-        this.pos = i + 1;
-        return out;
-      } else {
-        out += ch;
-        i++;
-      }
-    }
-    return fail(`unterminated string starting at character ${this.pos + 1}: missing closing ${quote}`);
-  }
-
-  string(field: string): string {
-    const ch = this.text[this.pos];
-    if (ch !== "'" && ch !== '"') return fail(`${field}: expected a quoted string value such as 'abc', got ${this.peek()}`);
-    return this.quoted();
-  }
-}
+const OPS_BY_TYPE: Record<FieldType, readonly string[]> = { string: STRING_OPS, id: ID_OPS, number: NUMERIC_OPS };
 
 type Field = { kind: "attribute"; key: string } | { kind: "tag"; key: string };
 
@@ -190,7 +126,7 @@ function parseClause(c: Cursor, spec: FilterSpec): RegistryClause {
   if (type === "number") {
     const number = c.read(/[+-]?\d+(?![\w.])/);
     if (number === null || !Number.isSafeInteger(Number(number))) return fail(`${shown}: expected an integer, got ${c.peek()}`);
-    return { kind: "attribute", key: field.key, op: op as (typeof NUMBER_OPS)[number], value: Number(number) };
+    return { kind: "attribute", key: field.key, op: op as (typeof NUMERIC_OPS)[number], value: Number(number) };
   }
   const value = c.string(shown);
   if (op === "LIKE" || op === "ILIKE") {
