@@ -243,20 +243,23 @@ export const registryRoutes =
     app.post("/registered-models/set-tag", { schema: { ...hidden, body: SetRegisteredModelTagBody } }, async (request) => {
       const { id: projectId } = await project(request);
       const { name, key } = request.body;
-      const model = await modelRow(db, projectId, name);
-      const tags = new Map(Object.entries((model.tags ?? {}) as Record<string, string>));
-      checkTag(key, request.body.value ?? "", "tag", tags);
-      await updateModel(deps, { projectId, name, tags: Object.fromEntries(tags), actor: actorOf(request) });
+      await modelRow(db, projectId, name);
+      const value = request.body.value ?? "";
+      checkTag(key, value, "tag", new Map());
+      await updateModel(deps, { projectId, name, setTags: { [key]: value }, actor: actorOf(request) });
       return EMPTY;
     });
 
     app.delete("/registered-models/delete-tag", { schema: hidden }, async (request) => {
       const { id: projectId } = await project(request);
       const { name, key } = deleteInput(DeleteRegisteredModelTagInput, request);
-      const model = await modelRow(db, projectId, name);
-      const tags = new Map(Object.entries((model.tags ?? {}) as Record<string, string>));
-      if (!tags.delete(key)) throw MlflowError.notFound(`No tag with name: ${key} in registered model with name: ${name}`);
-      await updateModel(deps, { projectId, name, tags: Object.fromEntries(tags), actor: actorOf(request) });
+      await modelRow(db, projectId, name);
+      try {
+        await updateModel(deps, { projectId, name, removeTags: [key], actor: actorOf(request) });
+      } catch (err) {
+        if (err instanceof DomainError && err.code === "NOT_FOUND") throw MlflowError.notFound(`No tag with name: ${key} in registered model with name: ${name}`);
+        throw err;
+      }
       return EMPTY;
     });
 
@@ -395,10 +398,10 @@ export const registryRoutes =
       const { id: projectId } = await project(request);
       const { name, key } = request.body;
       const version = versionNumber(request.body.version);
-      const current = await modelVersion(db, projectId, name, version);
-      const tags = new Map(Object.entries((current.tags ?? {}) as Record<string, string>));
-      checkTag(key, request.body.value ?? "", "tag", tags);
-      await updateModelVersion(deps, { projectId, modelName: name, version, tags: Object.fromEntries(tags), actor: actorOf(request) });
+      await modelVersion(db, projectId, name, version);
+      const value = request.body.value ?? "";
+      checkTag(key, value, "tag", new Map());
+      await updateModelVersion(deps, { projectId, modelName: name, version, setTags: { [key]: value }, actor: actorOf(request) });
       return EMPTY;
     });
 
@@ -406,10 +409,13 @@ export const registryRoutes =
       const { id: projectId } = await project(request);
       const input = deleteInput(DeleteModelVersionTagInput, request);
       const version = versionNumber(input.version);
-      const current = await modelVersion(db, projectId, input.name, version);
-      const tags = new Map(Object.entries((current.tags ?? {}) as Record<string, string>));
-      if (!tags.delete(input.key)) throw MlflowError.notFound(`No tag with name: ${input.key} in model version (name=${input.name}, version=${version})`);
-      await updateModelVersion(deps, { projectId, modelName: input.name, version, tags: Object.fromEntries(tags), actor: actorOf(request) });
+      await modelVersion(db, projectId, input.name, version);
+      try {
+        await updateModelVersion(deps, { projectId, modelName: input.name, version, removeTags: [input.key], actor: actorOf(request) });
+      } catch (err) {
+        if (err instanceof DomainError && err.code === "NOT_FOUND") throw MlflowError.notFound(`No tag with name: ${input.key} in model version (name=${input.name}, version=${version})`);
+        throw err;
+      }
       return EMPTY;
     });
   };

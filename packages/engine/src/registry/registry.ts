@@ -38,7 +38,26 @@ export interface ModelPolicy {
   gates: string[];
 }
 
-type ModelRow = { id: string; name: string; latestVersion: number; policy: ModelPolicy };
+type ModelRow = { id: string; name: string; latestVersion: number; policy: ModelPolicy; tags: Record<string, string> };
+
+/** Tag changes applied to the locked row's tags, so concurrent single-tag writes never lose one another. */
+export interface TagChanges {
+  /** Replaces all tags. */
+  tags?: Record<string, string>;
+  setTags?: Record<string, string>;
+  /** Keys to remove; a key that is not there is a 404. */
+  removeTags?: string[];
+}
+
+function applyTagChanges(current: Record<string, string>, changes: TagChanges, what: string): Record<string, string> | undefined {
+  if (changes.tags === undefined && changes.setTags === undefined && changes.removeTags === undefined) return undefined;
+  const tags = { ...(changes.tags ?? current), ...changes.setTags };
+  for (const key of changes.removeTags ?? []) {
+    if (!Object.hasOwn(tags, key)) throw notFound(`tag "${key}" of ${what}`);
+    delete tags[key];
+  }
+  return tags;
+}
 
 function checkModelName(name: string, path = "name"): void {
   if (!MODEL_NAME_RE.test(name)) {
@@ -67,7 +86,7 @@ export function checkGates(gates: unknown, path = "policy.gates"): string[] {
 
 async function lockModel(tx: Tx, projectId: string, name: string): Promise<ModelRow> {
   const rows = await tx.$queryRaw<ModelRow[]>`
-    SELECT id, name, "latestVersion", policy FROM "RegisteredModel" WHERE "projectId" = ${projectId}::uuid AND name = ${name} FOR UPDATE`;
+    SELECT id, name, "latestVersion", policy, tags FROM "RegisteredModel" WHERE "projectId" = ${projectId}::uuid AND name = ${name} FOR UPDATE`;
   if (!rows[0]) throw notFound(`registered model "${name}"`);
   return rows[0];
 }
@@ -184,11 +203,10 @@ export async function createModel(ctx: RegistryContext, input: CreateModelInput)
   }
 }
 
-export interface UpdateModelInput {
+export interface UpdateModelInput extends TagChanges {
   projectId: string;
   name: string;
   description?: string;
-  tags?: Record<string, string>;
   gates?: string[];
   actor: string;
 }
@@ -197,18 +215,19 @@ export async function updateModel(ctx: RegistryContext, input: UpdateModelInput)
   const gates = input.gates ? checkGates(input.gates) : undefined;
   await change(ctx, async (tx) => {
     const model = await lockModel(tx, input.projectId, input.name);
+    const tags = applyTagChanges(model.tags ?? {}, input, `model "${input.name}"`);
     await tx.registeredModel.update({
       where: { id: model.id },
       data: {
         ...(input.description !== undefined ? { description: input.description } : {}),
-        ...(input.tags !== undefined ? { tags: input.tags } : {}),
+        ...(tags !== undefined ? { tags } : {}),
         ...(gates !== undefined ? { policy: { gates } } : {}),
       },
     });
     if (gates !== undefined && JSON.stringify(gates) !== JSON.stringify(model.policy.gates ?? [])) {
       await recordEvent(tx, { projectId: input.projectId, modelName: input.name, kind: "policy_changed", actor: input.actor, details: { before: model.policy.gates ?? [], after: gates } });
     }
-    if (input.description !== undefined || input.tags !== undefined) {
+    if (input.description !== undefined || tags !== undefined) {
       await recordEvent(tx, { projectId: input.projectId, modelName: input.name, kind: "model_updated", actor: input.actor });
     }
   });
@@ -357,22 +376,23 @@ export async function createModelVersion(ctx: RegistryContext, input: CreateVers
 }
 
 async function lockVersion(tx: Tx, modelId: string, modelName: string, version: number) {
-  const rows = await tx.$queryRaw<{ id: string; stage: ModelStageName; runId: string | null }[]>`
-    SELECT id, stage::text AS stage, "runId" FROM "ModelVersion" WHERE "modelId" = ${modelId}::uuid AND version = ${version} FOR UPDATE`;
+  const rows = await tx.$queryRaw<{ id: string; stage: ModelStageName; runId: string | null; tags: Record<string, string> }[]>`
+    SELECT id, stage::text AS stage, "runId", tags FROM "ModelVersion" WHERE "modelId" = ${modelId}::uuid AND version = ${version} FOR UPDATE`;
   if (!rows[0]) throw notFound(`version ${version} of model "${modelName}"`);
   return rows[0];
 }
 
 export async function updateModelVersion(
   ctx: RegistryContext,
-  input: { projectId: string; modelName: string; version: number; description?: string; tags?: Record<string, string>; actor: string },
+  input: TagChanges & { projectId: string; modelName: string; version: number; description?: string; actor: string },
 ): Promise<void> {
   await change(ctx, async (tx) => {
     const model = await lockModel(tx, input.projectId, input.modelName);
     const v = await lockVersion(tx, model.id, input.modelName, input.version);
+    const tags = applyTagChanges(v.tags ?? {}, input, `version ${input.version} of model "${input.modelName}"`);
     await tx.modelVersion.update({
       where: { id: v.id },
-      data: { ...(input.description !== undefined ? { description: input.description } : {}), ...(input.tags !== undefined ? { tags: input.tags } : {}) },
+      data: { ...(input.description !== undefined ? { description: input.description } : {}), ...(tags !== undefined ? { tags } : {}) },
     });
     await recordEvent(tx, { projectId: input.projectId, modelName: input.modelName, version: input.version, kind: "version_updated", actor: input.actor });
   });
