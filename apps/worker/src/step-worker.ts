@@ -51,6 +51,7 @@ import { capacityFromEnv, ResourceLedger } from "./capacity.js";
 import { EnvironmentRecorder } from "./environment.js";
 import { PreparationError, StepPreparer, findPythonSdkDir, type Assignment, type RunInfo } from "./prepare-step.js";
 import { startWebhookDelivery } from "./webhooks.js";
+import { startScheduleDriver } from "./schedules.js";
 import { collectOutputs, recordMetricsOutputs } from "./collect-outputs.js";
 import { ArtifactOutputError, ArtifactStoreFailure, recordOutputArtifacts, storeOutputArtifacts } from "./artifacts.js";
 import { GroupCommit } from "./group-commit.js";
@@ -73,6 +74,8 @@ export interface StepWorkerOptions {
   capacity?: WorkerCapacity;
   /** The container engine; default: DOCKER_HOST or the local Docker/Podman socket, when one answers. */
   docker?: DockerClient | null;
+  /** How often schedules are swept (missed ticks, interrupted run creation, backfills); default 5 s. */
+  scheduleSweepMs?: number;
 }
 
 /** What the worker observed about an attempt, recorded with its outcome. */
@@ -173,6 +176,8 @@ export async function startStepWorker(options: StepWorkerOptions): Promise<StepW
   const registry: RegistryContext = { db, webhooks: webhookQueue, log };
   const webhookConnection = createRedis();
   const webhooks = startWebhookDelivery({ db, connection: webhookConnection, queue: webhookQueue, log });
+  const scheduleConnection = createRedis();
+  const schedules = startScheduleDriver({ ctx, connection: scheduleConnection, queueName, log, ...(options.scheduleSweepMs ? { sweepMs: options.scheduleSweepMs } : {}) });
   const running = new Map<string, RunningProcess>();
   let stopping = false;
   /** Steps stopped because their run (or step) was cancelled, as opposed to this worker shutting down. */
@@ -461,11 +466,12 @@ export async function startStepWorker(options: StepWorkerOptions): Promise<StepW
       await own.obliterate({ force: true }).catch(() => undefined);
       await Promise.allSettled([...workerQueues.values()].map((q) => q.close()));
       await webhooks.close();
+      await schedules.close();
       await webhookQueue.close();
       await Promise.all(Object.values(executors).map((e) => e.close()));
       await deregisterWorker(db, workerId).catch(() => undefined);
       await Promise.allSettled([subscriber.quit(), queue.close()]);
-      await Promise.allSettled([publisher.quit(), connection.quit(), ownConnection.quit(), webhookConnection.quit()]);
+      await Promise.allSettled([publisher.quit(), connection.quit(), ownConnection.quit(), webhookConnection.quit(), scheduleConnection.quit()]);
       if (!options.artifactStore) store.close();
     },
   };

@@ -27,3 +27,4 @@ export * from "./environments.js";
 export * from "./registry/gates.js";
 export * from "./registry/registry.js";
 export * from "./registry/webhook-queue.js";
+export * from "./schedules/schedules.js";
