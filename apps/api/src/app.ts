@@ -14,6 +14,7 @@ import { experimentRoutes } from "./routes/experiments.js";
 import { artifactRoutes } from "./routes/artifacts.js";
 import { modelRoutes } from "./routes/models.js";
 import { webhookRoutes } from "./routes/webhooks.js";
+import { scheduleRoutes } from "./routes/schedules.js";
 import { mlflowApi } from "./mlflow/routes.js";
 
 export const API_PREFIX = "/api/v1";
@@ -51,6 +52,7 @@ export async function buildApp(deps: ApiDeps, options: { logger?: boolean } = {}
       await api.register(resourceRoutes(deps));
       await api.register(modelRoutes(deps));
       await api.register(webhookRoutes(deps));
+      await api.register(scheduleRoutes(deps));
       api.get("/openapi.json", { schema: { hide: true } }, async () => app.swagger());
     },
     { prefix: API_PREFIX },

@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { MODEL_STAGES, RUN_STATUSES, STEP_STATUSES, WEBHOOK_EVENTS } from "@trellis/engine";
+import { CONCURRENCY_POLICIES, MODEL_STAGES, REPROCESS_POLICIES, RUN_STATUSES, STEP_STATUSES, WEBHOOK_EVENTS } from "@trellis/engine";
 
 /** Request and response schemas: they validate, serialise and generate the OpenAPI document. */
 export const ErrorResponse = z
@@ -808,3 +808,196 @@ export const WebhookDeliveryView = z
   .meta({ id: "WebhookDelivery" });
 
 export const DeliveriesQuery = z.object({ limit: z.coerce.number().int().min(1).max(200).default(50) });
+
+// ---------------------------------------------------------------- schedules and backfills
+
+export const ScheduleParams = ProjectParams.extend({ id: z.uuid({ message: "schedule id must be a UUID" }) });
+export const BackfillParams = ProjectParams.extend({ id: z.uuid({ message: "backfill id must be a UUID" }) });
+
+const DATE_TIME_MESSAGE = "an ISO 8601 date-time with an offset, e.g. 2026-01-31T00:00:00Z";
+const DateTimeInput = z.iso.datetime({ offset: true, message: DATE_TIME_MESSAGE }).transform((s) => new Date(s));
+
+export const ConcurrencyPolicy = z
+  .enum(CONCURRENCY_POLICIES)
+  .describe("when a fire time comes while earlier runs are in flight: allow (up to maxConcurrent, then skip), skip (skip while one runs), queue (wait for a free slot)");
+export const ReprocessPolicy = z
+  .enum(REPROCESS_POLICIES)
+  .describe("skip-succeeded: run intervals whose latest run did not succeed; failed-only: only intervals whose latest run failed or was cancelled; all: every interval");
+
+const ScheduleName = z.string().min(1, "name the schedule").max(100);
+const PipelineVersionInput = z
+  .number()
+  .int("version must be a whole number")
+  .positive()
+  .max(MAX_INT4)
+  .nullable()
+  .describe("a pinned pipeline version; null (default): the latest version at each fire time");
+
+export const TriggerInput = z
+  .discriminatedUnion("kind", [
+    z.object({
+      kind: z.literal("cron"),
+      cron: z.string().min(1, "give a cron expression").max(200).describe('5 fields: minute hour day-of-month month day-of-week, e.g. "0 2 * * *"'),
+      timezone: z.string().min(1).max(100).optional().describe('IANA time zone of the cron fields, e.g. "Europe/Berlin" (default UTC)'),
+    }),
+    z.object({
+      kind: z.literal("interval"),
+      everySeconds: z.number().int("a whole number of seconds").min(60, "at least 60 seconds").max(MAX_INT4).describe("fires at startAt + k * everySeconds"),
+    }),
+  ])
+  .describe("cron: 5 fields in an IANA time zone; interval: every everySeconds from startAt");
+
+export const TriggerView = z
+  .discriminatedUnion("kind", [
+    z.object({ kind: z.literal("cron"), cron: z.string(), timezone: z.string() }),
+    z.object({ kind: z.literal("interval"), everySeconds: z.number().int() }),
+  ])
+  .meta({ id: "Trigger" });
+
+const ScheduleParamsInput = z
+  .record(z.string(), z.unknown())
+  .describe("run params; strings may use ${{ schedule.logical_date }}, ${{ schedule.interval_start }} and ${{ schedule.interval_end }} (ISO 8601, UTC)");
+
+const scheduleFields = {
+  name: ScheduleName,
+  pipeline: z.string().min(1, "name the pipeline").max(100),
+  version: PipelineVersionInput.optional(),
+  trigger: TriggerInput,
+  params: ScheduleParamsInput.optional(),
+  startAt: DateTimeInput.optional().describe("fire times before it are not due; the anchor of interval triggers (default: now)"),
+  endAt: DateTimeInput.nullable().optional().describe("no fire times after it (default null: none)"),
+  concurrency: ConcurrencyPolicy.optional(),
+  maxConcurrent: z.number().int("a whole number").min(1).max(100).optional().describe("runs of the schedule in flight at once (default 1)"),
+  catchup: z.boolean().optional().describe("run every fire time missed while Trellis was down or the schedule paused (default false: only the latest)"),
+  paused: z.boolean().optional(),
+};
+
+export const CreateScheduleBody = z.object(scheduleFields);
+
+export const UpdateScheduleBody = z.object({
+  name: scheduleFields.name.optional(),
+  pipeline: scheduleFields.pipeline.optional(),
+  version: scheduleFields.version,
+  trigger: scheduleFields.trigger.optional(),
+  params: scheduleFields.params.describe("replaces every param"),
+  startAt: scheduleFields.startAt,
+  endAt: scheduleFields.endAt,
+  concurrency: scheduleFields.concurrency,
+  maxConcurrent: scheduleFields.maxConcurrent,
+  catchup: scheduleFields.catchup,
+  paused: scheduleFields.paused.describe("as POST …/pause and …/resume"),
+});
+
+/** failed: its run could not be created (the reason says why, e.g. params the pipeline no longer accepts). */
+const ScheduledRunState = z.enum(["starting", "started", "skipped", "waiting", "cancelled", "failed"]);
+
+export const ScheduleView = z
+  .object({
+    id: z.string(),
+    name: z.string(),
+    pipeline: z.string(),
+    version: z.number().int().nullable().describe("null: the latest version"),
+    trigger: TriggerView,
+    description: z.string().describe('the trigger in words, e.g. "every day at 02:00 (Europe/Berlin)"'),
+    params: z.record(z.string(), z.unknown()),
+    startAt: z.string(),
+    endAt: z.string().nullable(),
+    paused: z.boolean(),
+    concurrency: ConcurrencyPolicy,
+    maxConcurrent: z.number().int(),
+    catchup: z.boolean(),
+    lastFireAt: z.string().nullable().describe("every fire time up to this one has been decided"),
+    nextFireTimes: z.array(z.string()).describe("the next 5 fire times (empty when paused or past endAt)"),
+    lastRun: z
+      .object({ runId: z.string(), status: RunStatus, logicalTime: z.string() })
+      .nullable()
+      .describe("the run of the latest logical time that has one (the schedule's own or a backfill's)"),
+    activeBackfills: z.number().int(),
+    createdAt: z.string(),
+    updatedAt: z.string(),
+  })
+  .meta({ id: "Schedule" });
+
+export const SchedulesResponse = z.object({ items: z.array(ScheduleView) });
+
+export const ScheduleRunsQuery = z.object({
+  limit: z.coerce.number().int().min(1).max(200).default(50),
+  before: z.iso.datetime({ offset: true, message: DATE_TIME_MESSAGE }).optional().describe("a logical time returned as nextBefore: older rows only"),
+});
+
+export const ScheduledRunView = z
+  .object({
+    id: z.string(),
+    logicalTime: z.string(),
+    intervalStart: z.string(),
+    intervalEnd: z.string(),
+    state: ScheduledRunState.describe("starting: its run is being created; waiting: queued behind running runs or a backfill's parallelism"),
+    reason: z.string().nullable().describe("why it was skipped, waits or was cancelled"),
+    backfillId: z.string().nullable().describe("null: the schedule's own tick"),
+    run: z.object({ id: z.string(), status: RunStatus, createdAt: z.string(), finishedAt: z.string().nullable() }).nullable(),
+  })
+  .meta({ id: "ScheduledRun" });
+
+export const ScheduleRunsResponse = z.object({
+  items: z.array(ScheduledRunView).describe("newest logical time first"),
+  nextBefore: z.string().nullable().describe("pass as before for older rows"),
+});
+
+export const PreviewScheduleBody = z.object({
+  trigger: TriggerInput,
+  startAt: DateTimeInput.optional().describe("fire times before it are left out; the anchor of interval triggers (default: now)"),
+  count: z.number().int().min(1).max(20).default(5),
+});
+
+export const PreviewScheduleResponse = z.object({
+  fireTimes: z.array(z.string()),
+  description: z.string(),
+  dstPolicy: z.string().describe("how cron times behave across daylight-saving changes"),
+});
+
+export const CreateBackfillBody = z.object({
+  from: DateTimeInput.describe("the first logical time included"),
+  to: DateTimeInput.describe("logical times before it are included"),
+  maxParallel: z.number().int("a whole number").min(1).max(50).default(2),
+  reprocess: ReprocessPolicy.default("skip-succeeded"),
+  dryRun: z.boolean().default(false).describe("only plan: say which intervals would run"),
+});
+
+export const BackfillView = z
+  .object({
+    id: z.string(),
+    scheduleId: z.string(),
+    rangeStart: z.string(),
+    rangeEnd: z.string(),
+    maxParallel: z.number().int(),
+    reprocess: ReprocessPolicy,
+    state: z.enum(["running", "succeeded", "failed", "cancelled"]),
+    total: z.number().int().describe("intervals to run (skipped ones not counted)"),
+    counts: z.object({
+      waiting: z.number().int(),
+      running: z.number().int().describe("runs being created, queued or running"),
+      succeeded: z.number().int(),
+      failed: z.number().int(),
+      cancelled: z.number().int(),
+      skipped: z.number().int(),
+    }),
+    createdBy: z.string(),
+    createdAt: z.string(),
+    finishedAt: z.string().nullable(),
+  })
+  .meta({ id: "Backfill" });
+
+export const BackfillIntervalView = z.object({
+  logicalTime: z.string(),
+  intervalStart: z.string(),
+  intervalEnd: z.string(),
+  action: z.enum(["run", "skip"]),
+  reason: z.string().nullable().describe("why it is skipped, or how its latest run ended"),
+});
+
+export const CreateBackfillResponse = z.object({
+  backfill: BackfillView.nullable().describe("null on a dry run"),
+  intervals: z.array(BackfillIntervalView),
+});
+
+export const BackfillsResponse = z.object({ items: z.array(BackfillView).describe("newest first") });

@@ -1,5 +1,6 @@
 import { Prisma } from "@trellis/db";
-import { checkTrigger, fireTimesBetween, intervalAt, intervalsInRange, nextFireTimes, type ScheduleInterval, type Trigger } from "@trellis/schedule";
+import { checkTrigger, fireTimesBetween, intervalAt, intervalsInRange, nextFireTimes, previousFireTime, type ScheduleInterval, type Trigger } from "@trellis/schedule";
+import { validateRunParams, type PipelineSpec } from "@trellis/spec";
 import type { EngineContext } from "../context.js";
 import { DomainError, conflict, notFound, validationFailed, type Issue } from "../errors.js";
 import { createRun } from "../create-run.js";
@@ -107,6 +108,19 @@ async function pipelineOf(ctx: Pick<EngineContext, "db">, projectId: string, nam
   return pipeline;
 }
 
+/**
+ * The params must make a valid run of the version the schedule would start: checked with the
+ * schedule templates rendered for a sample interval, so a schedule never fires into an error.
+ */
+async function checkScheduleParams(db: EngineContext["db"] | Tx, pipelineId: string, version: number | null, params: Record<string, unknown>, now: Date): Promise<void> {
+  const pipeline = await db.pipeline.findUniqueOrThrow({ where: { id: pipelineId }, select: { latestVersion: true } });
+  const row = await db.pipelineVersion.findUnique({ where: { pipelineId_version: { pipelineId, version: version ?? pipeline.latestVersion } }, select: { spec: true } });
+  if (!row) return;
+  const sample = { logicalDate: now, start: new Date(now.getTime() - 86_400_000), end: now };
+  const checked = validateRunParams(row.spec as unknown as PipelineSpec, renderScheduleParams(params, sample));
+  if (!checked.ok) throw validationFailed("invalid schedule params", checked.issues.map((i) => ({ path: i.path.startsWith("params") ? i.path : `params.${i.path}`, message: i.message })));
+}
+
 function triggerColumns(t: TriggerInput) {
   return t.kind === "cron"
     ? { kind: "cron", cron: t.cron.trim(), timezone: t.timezone ?? "UTC", intervalSeconds: null }
@@ -118,6 +132,7 @@ export async function createSchedule(ctx: Pick<EngineContext, "db">, projectId: 
   const issues = checkSchedule(input, startAt);
   if (issues.length > 0) throw validationFailed("invalid schedule", issues);
   const pipeline = await pipelineOf(ctx, projectId, input.pipeline, input.version);
+  await checkScheduleParams(ctx.db, pipeline.id, input.version, input.params, now);
   try {
     return await ctx.db.schedule.create({
       data: {
@@ -152,12 +167,18 @@ export async function updateSchedule(ctx: Pick<EngineContext, "db">, projectId: 
   await ctx.db.$transaction(async (tx) => {
     const current = await lockSchedule(tx, id, projectId);
     const startAt = input.startAt === undefined ? current.startAt : (input.startAt ?? current.startAt);
-    const issues = checkSchedule(input, startAt);
+    const endAt = input.endAt === undefined ? current.endAt : input.endAt;
+    const issues = checkSchedule({ ...input, endAt }, startAt);
     if (issues.length > 0) throw validationFailed("invalid schedule", issues);
     const pipeline = input.pipeline !== undefined || input.version !== undefined
       ? await pipelineOf({ db: tx as unknown as EngineContext["db"] }, projectId, input.pipeline ?? (await tx.pipeline.findUniqueOrThrow({ where: { id: current.pipelineId } })).name, input.version === undefined ? current.pipelineVersion : input.version)
       : null;
-    const retimed = input.trigger !== undefined || input.startAt !== undefined;
+    if (input.params !== undefined || pipeline || input.version !== undefined) {
+      await checkScheduleParams(tx, pipeline?.id ?? current.pipelineId, input.version === undefined ? current.pipelineVersion : input.version, input.params ?? current.params, now);
+    }
+    // Resuming without catchup starts from now (as setSchedulePaused does).
+    const resumedFromNow = input.paused === false && current.paused && !(input.catchup ?? current.catchup);
+    const retimed = input.trigger !== undefined || input.startAt !== undefined || resumedFromNow;
     await tx.schedule.update({
       where: { id },
       data: {
@@ -253,10 +274,17 @@ export async function tickSchedule(ctx: EngineContext, scheduleId: string, now =
     if (!s.paused) {
       const until = s.endAt && s.endAt < now ? s.endAt : now;
       const after = s.lastFireAt ?? new Date(s.startAt.getTime() - 1);
-      let due = after < until ? fireTimesBetween(triggerOf(s), after, until, MAX_FIRES_PER_TICK) : [];
+      let due: Date[] = [];
+      if (after < until) {
+        if (s.catchup) due = fireTimesBetween(triggerOf(s), after, until, MAX_FIRES_PER_TICK);
+        else {
+          // Without catchup, a backlog (Trellis was down) collapses to its latest fire time.
+          const latest = previousFireTime(triggerOf(s), new Date(until.getTime() + 1));
+          due = latest && latest > after ? [latest] : [];
+        }
+      }
       due = due.filter((t) => t >= s.startAt);
-      // Without catchup, a backlog (Trellis was down) collapses to its latest fire time.
-      const decided = s.catchup ? due : due.slice(-1);
+      const decided = due;
       let active = await activeCount(tx, s.id);
       for (const time of decided) {
         const interval = intervalAt(triggerOf(s), time);
@@ -291,7 +319,6 @@ export async function tickSchedule(ctx: EngineContext, scheduleId: string, now =
             WHERE id IN (SELECT id FROM "ScheduledRun" WHERE "scheduleId" = ${s.id}::uuid AND "backfillId" IS NULL AND state = 'waiting'
               ORDER BY "logicalTime" LIMIT ${free})`;
           result.started += promoted;
-          result.waiting = Math.max(0, result.waiting - promoted);
         }
       }
     }
@@ -343,10 +370,12 @@ async function startDecidedRuns(ctx: EngineContext, scheduleId: string | null, s
       if (err instanceof DomainError) failure = `could not start: ${err.message}${err.issues.length ? ` (${err.issues.map((i) => `${i.path}: ${i.message}`).join("; ")})` : ""}`;
       else throw err;
     }
-    await ctx.db.$executeRaw`
-      UPDATE "ScheduledRun" SET state = ${runId ? "started" : "skipped"}, "runId" = ${runId}::uuid, reason = ${failure}, "updatedAt" = now()
+    const recorded = await ctx.db.$executeRaw`
+      UPDATE "ScheduledRun" SET state = ${runId ? "started" : "failed"}, "runId" = ${runId}::uuid, reason = ${failure}, "updatedAt" = now()
       WHERE id = ${row.id}::uuid AND state = 'starting'`;
-    if (runId) started++;
+    // Cancelled meanwhile (its backfill was): the run just made must not go on.
+    if (runId && recorded === 0) await cancelRun(ctx, { projectId: row.projectId, runId }).catch(() => undefined);
+    else if (runId) started++;
   }
   return started;
 }
@@ -380,14 +409,22 @@ export interface BackfillPlan {
   truncated: boolean;
 }
 
-/** The latest run per logical time of a schedule (its own and earlier backfills'). */
+/**
+ * The latest run per logical time of a schedule (its own and earlier backfills'); an interval
+ * that another backfill (or a queued tick) is about to run counts as in flight ("queued").
+ */
 async function latestRunsByTime(tx: Tx, scheduleId: string, from: Date, to: Date): Promise<Map<number, { status: string; runId: string }>> {
   const rows = await tx.$queryRaw<{ logicalTime: Date; status: string; runId: string }[]>`
     SELECT DISTINCT ON (sr."logicalTime") sr."logicalTime", r.status::text AS status, r.id AS "runId"
     FROM "ScheduledRun" sr JOIN "Run" r ON r.id = sr."runId"
     WHERE sr."scheduleId" = ${scheduleId}::uuid AND sr."logicalTime" >= ${from} AND sr."logicalTime" < ${to}
     ORDER BY sr."logicalTime", r."createdAt" DESC`;
-  return new Map(rows.map((r) => [r.logicalTime.getTime(), { status: r.status, runId: r.runId }]));
+  const latest = new Map(rows.map((r) => [r.logicalTime.getTime(), { status: r.status, runId: r.runId }]));
+  const pending = await tx.$queryRaw<{ logicalTime: Date; id: string }[]>`
+    SELECT "logicalTime", id FROM "ScheduledRun"
+    WHERE "scheduleId" = ${scheduleId}::uuid AND "logicalTime" >= ${from} AND "logicalTime" < ${to} AND state IN ('waiting', 'starting')`;
+  for (const p of pending) latest.set(p.logicalTime.getTime(), { status: "queued", runId: `not created yet, interval ${p.id}` });
+  return latest;
 }
 
 /**
@@ -450,7 +487,7 @@ export async function advanceBackfill(ctx: EngineContext, backfillId: string): P
     const counts = await tx.$queryRaw<{ active: number; waiting: number; failed: number }[]>`
       SELECT count(*) FILTER (WHERE sr.state = 'starting' OR (sr.state = 'started' AND ${ACTIVE_RUN}))::int AS active,
         count(*) FILTER (WHERE sr.state = 'waiting')::int AS waiting,
-        count(*) FILTER (WHERE sr.state = 'started' AND (SELECT status FROM "Run" r WHERE r.id = sr."runId") IN ('failed', 'cancelled'))::int AS failed
+        count(*) FILTER (WHERE sr.state = 'failed' OR (sr.state = 'started' AND (SELECT status FROM "Run" r WHERE r.id = sr."runId") IN ('failed', 'cancelled')))::int AS failed
       FROM "ScheduledRun" sr WHERE sr."backfillId" = ${backfillId}::uuid`;
     const { active, waiting, failed } = counts[0]!;
     if (active === 0 && waiting === 0) {
@@ -476,7 +513,7 @@ export async function cancelBackfill(ctx: EngineContext, projectId: string, back
       WHERE b.id = ${backfillId}::uuid AND s."projectId" = ${projectId}::uuid FOR UPDATE OF b`;
     if (!rows[0]) throw notFound(`backfill "${backfillId}"`);
     if (rows[0].state !== "running") throw conflict(`the backfill has already ${rows[0].state === "cancelled" ? "been cancelled" : rows[0].state}`);
-    await tx.$executeRaw`UPDATE "ScheduledRun" SET state = 'cancelled', reason = 'the backfill was cancelled', "updatedAt" = now() WHERE "backfillId" = ${backfillId}::uuid AND state = 'waiting'`;
+    await tx.$executeRaw`UPDATE "ScheduledRun" SET state = 'cancelled', reason = 'the backfill was cancelled', "updatedAt" = now() WHERE "backfillId" = ${backfillId}::uuid AND state IN ('waiting', 'starting')`;
     await tx.backfill.update({ where: { id: backfillId }, data: { state: "cancelled", finishedAt: new Date() } });
     const started = await tx.$queryRaw<{ runId: string }[]>`
       SELECT sr."runId" FROM "ScheduledRun" sr WHERE sr."backfillId" = ${backfillId}::uuid AND sr.state = 'started' AND ${ACTIVE_RUN}`;
@@ -491,7 +528,9 @@ export async function cancelBackfill(ctx: EngineContext, projectId: string, back
  * `starting` rows whose creator died, and advances running backfills.
  */
 export async function sweepSchedules(ctx: EngineContext, now = new Date()): Promise<void> {
-  const schedules = await ctx.db.schedule.findMany({ where: { paused: false }, select: { id: true } });
+  // Ended schedules whose last fire times are all decided are left alone.
+  const schedules = await ctx.db.$queryRaw<{ id: string }[]>`
+    SELECT id FROM "Schedule" WHERE NOT paused AND ("endAt" IS NULL OR "lastFireAt" IS NULL OR "lastFireAt" < "endAt")`;
   for (const s of schedules) await tickSchedule(ctx, s.id, now);
   await startDecidedRuns(ctx, null, true);
   const backfills = await ctx.db.backfill.findMany({ where: { state: "running" }, select: { id: true } });
