@@ -240,3 +240,64 @@ export interface ModelEventView {
 export async function modelEvents(model: string): Promise<ModelEventView[]> {
   return (await call<{ items: ModelEventView[] }>("GET", `/projects/${PROJECT}/models/${encodeURIComponent(model)}/events?limit=200`)).items;
 }
+
+// ---------------------------------------------------------------- schedules and backfills (set-up and checks through the API)
+
+export interface ScheduleView {
+  id: string;
+  name: string;
+  pipeline: string;
+  version: number | null;
+  paused: boolean;
+  nextFireTimes: string[];
+  lastRun: { runId: string; status: string; logicalTime: string } | null;
+  activeBackfills: number;
+}
+
+export interface ScheduledRunView {
+  id: string;
+  logicalTime: string;
+  intervalStart: string;
+  intervalEnd: string;
+  state: "starting" | "started" | "skipped" | "waiting" | "cancelled";
+  reason: string | null;
+  backfillId: string | null;
+  run: { id: string; status: string; createdAt: string; finishedAt: string | null } | null;
+}
+
+/** Creates a schedule (POST /schedules); `body` as the API takes it. */
+export function createSchedule(body: Record<string, Json>): Promise<ScheduleView> {
+  return call<ScheduleView>("POST", `/projects/${PROJECT}/schedules`, body);
+}
+
+export function getSchedule(id: string): Promise<ScheduleView> {
+  return call<ScheduleView>("GET", `/projects/${PROJECT}/schedules/${id}`);
+}
+
+/** The schedule's runs history, newest first (one page of up to 200). */
+export async function scheduledRuns(id: string): Promise<ScheduledRunView[]> {
+  const { items } = await call<{ items: ScheduledRunView[] }>("GET", `/projects/${PROJECT}/schedules/${id}/runs?limit=200`);
+  return items;
+}
+
+/** Deletes a schedule (test clean-up; a schedule left behind would fire in the next session). */
+export async function deleteSchedule(id: string): Promise<void> {
+  const res = await fetch(`${API_URL}/projects/${PROJECT}/schedules/${id}`, { method: "DELETE" });
+  if (!res.ok && res.status !== 404) throw new Error(`DELETE schedule ${id}: HTTP ${res.status} ${await res.text()}`);
+}
+
+/** The most runs that were running at the same moment (from their startedAt/finishedAt). */
+export function maxOverlap(runs: { startedAt: string | null; finishedAt: string | null }[]): number {
+  const events: [number, number][] = [];
+  for (const r of runs) {
+    if (!r.startedAt) continue;
+    events.push([Date.parse(r.startedAt), 1]);
+    events.push([r.finishedAt ? Date.parse(r.finishedAt) : Infinity, -1]);
+  }
+  // At equal times an end comes before a start: a run starting as another ends does not overlap it.
+  events.sort((a, b) => a[0] - b[0] || a[1] - b[1]);
+  let now = 0;
+  let max = 0;
+  for (const [, d] of events) max = Math.max(max, (now += d));
+  return max;
+}

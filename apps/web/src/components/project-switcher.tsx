@@ -9,7 +9,7 @@ import { useDismiss } from "@/lib/use-dismiss";
 import { CheckIcon, ChevronDownIcon } from "./ui/icons";
 import { Spinner } from "./ui/feedback";
 
-export function ProjectSwitcher({ project, section }: { project: string; section: "pipelines" | "runs" | "experiments" | "models" }) {
+export function ProjectSwitcher({ project, section }: { project: string; section: "pipelines" | "runs" | "experiments" | "models" | "schedules" }) {
   const router = useRouter();
   const { data, isPending, error } = useProjects();
   const [open, setOpen] = useState(false);

@@ -40,7 +40,7 @@ const TYPE_LABEL: Record<string, string> = {
   json: "json",
 };
 
-function ParamInput({
+export function ParamInput({
   field,
   value,
   error,
@@ -414,8 +414,8 @@ export function StartRunForm({
   );
 }
 
-/** An on/off switch (role="switch"), as for boolean params. */
-function Switch({
+/** An on/off switch (role="switch"), as for boolean params (also the schedule form's toggles). */
+export function Switch({
   id,
   checked,
   onChange,

@@ -7,7 +7,7 @@ import { cn } from "@/lib/cn";
 import { decodeParam, projectPath } from "@/lib/route-params";
 import { ActorMenu } from "./actor-menu";
 import { ProjectSwitcher } from "./project-switcher";
-import { FlaskIcon, ModelIcon, PipelineIcon, RunsIcon, ServerIcon, TrellisLogo } from "./ui/icons";
+import { CalendarIcon, FlaskIcon, ModelIcon, PipelineIcon, RunsIcon, ServerIcon, TrellisLogo } from "./ui/icons";
 
 export const DEFAULT_PROJECT = "default";
 
@@ -26,12 +26,15 @@ export function TopNav() {
       ? "experiments"
       : pathname.includes("/models")
         ? "models"
-        : "runs";
+        : pathname.includes("/schedules")
+          ? "schedules"
+          : "runs";
 
   const links = [
     { href: projectPath(project, "pipelines"), label: "Pipelines", icon: PipelineIcon, active: section === "pipelines" },
     { href: projectPath(project, "experiments"), label: "Experiments", icon: FlaskIcon, active: section === "experiments" },
     { href: projectPath(project, "runs"), label: "Runs", icon: RunsIcon, active: section === "runs" && pathname.includes("/runs") },
+    { href: projectPath(project, "schedules"), label: "Schedules", icon: CalendarIcon, active: section === "schedules" },
     { href: projectPath(project, "models"), label: "Models", icon: ModelIcon, active: section === "models" },
   ];
   const linkClass = (active: boolean) =>

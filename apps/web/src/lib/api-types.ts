@@ -865,3 +865,132 @@ export interface WebhookDelivery {
   attempts: WebhookAttempt[];
   payload: JsonValue;
 }
+
+// ---------------------------------------------------------------- schedules and backfills
+
+export type ScheduleTrigger = { kind: "cron"; cron: string; timezone: string } | { kind: "interval"; everySeconds: number };
+export type ConcurrencyPolicy = "allow" | "skip" | "queue";
+export type ReprocessPolicy = "skip-succeeded" | "failed-only" | "all";
+
+export interface ScheduleLastRun {
+  runId: string;
+  status: RunStatus;
+  logicalTime: string;
+}
+
+export interface Schedule {
+  id: string;
+  name: string;
+  pipeline: string;
+  /** null: every run uses the pipeline's latest version. */
+  version: number | null;
+  trigger: ScheduleTrigger;
+  /** The trigger in words: "every day at 02:00 (Europe/Berlin)". */
+  description: string;
+  params: Record<string, JsonValue>;
+  startAt: string;
+  endAt: string | null;
+  paused: boolean;
+  concurrency: ConcurrencyPolicy;
+  maxConcurrent: number;
+  catchup: boolean;
+  lastFireAt: string | null;
+  /** The next 5 fire times (empty when paused past its end). */
+  nextFireTimes: string[];
+  lastRun: ScheduleLastRun | null;
+  activeBackfills: number;
+  createdAt: string;
+  updatedAt: string;
+}
+
+export interface ScheduleRequest {
+  name: string;
+  pipeline: string;
+  version?: number | null;
+  trigger: ScheduleTrigger;
+  params?: Record<string, JsonValue>;
+  startAt?: string | null;
+  endAt?: string | null;
+  concurrency?: ConcurrencyPolicy;
+  maxConcurrent?: number;
+  catchup?: boolean;
+  paused?: boolean;
+}
+
+/** `failed`: its run could not be created (e.g. the params no longer fit the pinned version); the reason says why. */
+export type ScheduledRunState = "starting" | "started" | "skipped" | "waiting" | "cancelled" | "failed";
+
+export interface ScheduledRun {
+  id: string;
+  logicalTime: string;
+  intervalStart: string;
+  intervalEnd: string;
+  state: ScheduledRunState;
+  reason: string | null;
+  backfillId: string | null;
+  run: { id: string; status: RunStatus; createdAt: string; finishedAt: string | null } | null;
+}
+
+export interface ScheduledRunsPage {
+  items: ScheduledRun[];
+  nextBefore: string | null;
+}
+
+export interface SchedulePreviewRequest {
+  trigger: ScheduleTrigger;
+  startAt?: string;
+  count?: number;
+}
+
+export interface SchedulePreview {
+  fireTimes: string[];
+  description: string;
+  dstPolicy: string;
+}
+
+export type BackfillState = "running" | "succeeded" | "failed" | "cancelled";
+
+export interface BackfillCounts {
+  waiting: number;
+  running: number;
+  succeeded: number;
+  failed: number;
+  cancelled: number;
+  skipped: number;
+}
+
+export interface Backfill {
+  id: string;
+  scheduleId: string;
+  rangeStart: string;
+  rangeEnd: string;
+  maxParallel: number;
+  reprocess: ReprocessPolicy;
+  state: BackfillState;
+  total: number;
+  counts: BackfillCounts;
+  createdBy: string | null;
+  createdAt: string;
+  finishedAt: string | null;
+}
+
+export interface BackfillRequest {
+  from: string;
+  to: string;
+  maxParallel?: number;
+  reprocess?: ReprocessPolicy;
+  dryRun?: boolean;
+}
+
+export interface BackfillInterval {
+  logicalTime: string;
+  intervalStart: string;
+  intervalEnd: string;
+  action: "run" | "skip";
+  reason: string | null;
+}
+
+export interface BackfillResponse {
+  backfill: Backfill | null;
+  intervals: BackfillInterval[];
+}

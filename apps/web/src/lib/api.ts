@@ -44,6 +44,14 @@ import type {
   UpdateModelRequest,
   Webhook,
   WebhookDelivery,
+  Backfill,
+  BackfillRequest,
+  BackfillResponse,
+  Schedule,
+  SchedulePreview,
+  SchedulePreviewRequest,
+  ScheduleRequest,
+  ScheduledRunsPage,
 } from "./api-types";
 import { ACTOR_HEADER, readActor } from "./actor";
 
@@ -358,6 +366,52 @@ export const api = {
 
   redeliverWebhook: (project: string, deliveryId: string) =>
     request<unknown>(`/projects/${enc(project)}/webhook-deliveries/${enc(deliveryId)}/redeliver`, { method: "POST" }),
+
+  // ------------------------------------------------------------ schedules and backfills
+
+  listSchedules: (project: string, signal?: AbortSignal) =>
+    request<ListResponse<Schedule>>(`/projects/${enc(project)}/schedules`, { signal }),
+
+  getSchedule: (project: string, id: string, signal?: AbortSignal) =>
+    request<Schedule>(`/projects/${enc(project)}/schedules/${enc(id)}`, { signal }),
+
+  createSchedule: (project: string, body: ScheduleRequest) =>
+    request<Schedule>(`/projects/${enc(project)}/schedules`, { method: "POST", body: JSON.stringify(body) }),
+
+  updateSchedule: (project: string, id: string, body: Partial<ScheduleRequest>) =>
+    request<Schedule>(`/projects/${enc(project)}/schedules/${enc(id)}`, { method: "PATCH", body: JSON.stringify(body) }),
+
+  deleteSchedule: (project: string, id: string) =>
+    request<void>(`/projects/${enc(project)}/schedules/${enc(id)}`, { method: "DELETE" }),
+
+  pauseSchedule: (project: string, id: string) =>
+    request<Schedule>(`/projects/${enc(project)}/schedules/${enc(id)}/pause`, { method: "POST" }),
+
+  resumeSchedule: (project: string, id: string) =>
+    request<Schedule>(`/projects/${enc(project)}/schedules/${enc(id)}/resume`, { method: "POST" }),
+
+  /** Fire times and description of a trigger (nothing is saved). */
+  previewSchedule: (project: string, body: SchedulePreviewRequest, signal?: AbortSignal) =>
+    request<SchedulePreview>(`/projects/${enc(project)}/schedules/preview`, { method: "POST", body: JSON.stringify(body), signal }),
+
+  listScheduledRuns: (project: string, id: string, page: { before: string | null; limit: number }, signal?: AbortSignal) =>
+    request<ScheduledRunsPage>(`/projects/${enc(project)}/schedules/${enc(id)}/runs${query({ limit: page.limit, before: page.before })}`, {
+      signal,
+    }),
+
+  listBackfills: (project: string, scheduleId: string, signal?: AbortSignal) =>
+    request<ListResponse<Backfill>>(`/projects/${enc(project)}/schedules/${enc(scheduleId)}/backfills`, { signal }),
+
+  /** Starts a backfill, or with dryRun only lists its intervals (backfill: null). */
+  createBackfill: (project: string, scheduleId: string, body: BackfillRequest, signal?: AbortSignal) =>
+    request<BackfillResponse>(`/projects/${enc(project)}/schedules/${enc(scheduleId)}/backfills`, {
+      method: "POST",
+      body: JSON.stringify(body),
+      signal,
+    }),
+
+  cancelBackfill: (project: string, id: string) =>
+    request<unknown>(`/projects/${enc(project)}/backfills/${enc(id)}/cancel`, { method: "POST" }),
 };
 
 /** URL for the live log stream (Server-Sent Events), same-origin through the API proxy route. */

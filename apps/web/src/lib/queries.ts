@@ -27,6 +27,11 @@ import type {
   RunListFilters,
   StartRunRequest,
   UpdateRunRequest,
+  BackfillRequest,
+  Schedule,
+  ScheduledRun,
+  SchedulePreviewRequest,
+  ScheduleRequest,
 } from "./api-types";
 import { isActiveRunStatus } from "./api-types";
 import { queryKeys } from "./query-keys";
@@ -561,5 +566,147 @@ export function useRedeliverWebhook(project: string) {
   return useMutation({
     mutationFn: (deliveryId: string) => api.redeliverWebhook(project, deliveryId),
     onSuccess: () => qc.invalidateQueries({ queryKey: queryKeys.webhooks(project) }),
+  });
+}
+
+// ---------------------------------------------------------------- schedules and backfills
+
+/** Schedules list refresh: next fire times and last runs move on their own. */
+export const SCHEDULES_POLL_MS = 10_000;
+/** A schedule page refreshes this often (its history grows as it fires). */
+export const SCHEDULE_POLL_MS = 5_000;
+/** While a backfill or a run of the schedule is in flight. */
+export const SCHEDULE_ACTIVE_POLL_MS = 2_000;
+export const SCHEDULED_RUNS_PAGE = 50;
+
+export function useSchedules(project: string) {
+  return useQuery({
+    queryKey: queryKeys.scheduleList(project),
+    queryFn: ({ signal }) => api.listSchedules(project, signal),
+    refetchInterval: SCHEDULES_POLL_MS,
+    refetchIntervalInBackground: false,
+  });
+}
+
+const scheduleIsBusy = (s: Schedule | undefined) => !!s && (s.activeBackfills > 0 || (!!s.lastRun && isActiveRunStatus(s.lastRun.status)));
+
+export function useSchedule(project: string, id: string) {
+  return useQuery({
+    queryKey: queryKeys.schedule(project, id),
+    queryFn: ({ signal }) => api.getSchedule(project, id, signal),
+    refetchInterval: (q) => (q.state.error ? false : scheduleIsBusy(q.state.data) ? SCHEDULE_ACTIVE_POLL_MS : SCHEDULE_POLL_MS),
+    refetchIntervalInBackground: false,
+  });
+}
+
+const scheduledRunIsLive = (r: ScheduledRun) => r.state === "starting" || r.state === "waiting" || (!!r.run && isActiveRunStatus(r.run.status));
+
+/** The schedule's run history, newest first, an older page at a time; polls faster while something is in flight (or `live`). */
+export function useScheduledRuns(project: string, id: string, live: boolean) {
+  return useInfiniteQuery({
+    queryKey: queryKeys.scheduledRuns(project, id),
+    queryFn: ({ pageParam, signal }) => api.listScheduledRuns(project, id, { before: pageParam, limit: SCHEDULED_RUNS_PAGE }, signal),
+    initialPageParam: null as string | null,
+    getNextPageParam: (last) => last.nextBefore ?? undefined,
+    refetchInterval: (q) =>
+      q.state.error ? false : live || q.state.data?.pages[0]?.items.some(scheduledRunIsLive) ? SCHEDULE_ACTIVE_POLL_MS : SCHEDULE_POLL_MS,
+    refetchIntervalInBackground: false,
+  });
+}
+
+export function useBackfills(project: string, id: string) {
+  return useQuery({
+    queryKey: queryKeys.backfills(project, id),
+    queryFn: ({ signal }) => api.listBackfills(project, id, signal),
+    refetchInterval: (q) => (q.state.error ? false : q.state.data?.items.some((b) => b.state === "running") ? SCHEDULE_ACTIVE_POLL_MS : SCHEDULE_POLL_MS),
+    refetchIntervalInBackground: false,
+  });
+}
+
+/** Fire times and description of a trigger being edited; `body` null while the form has no valid trigger. */
+export function useSchedulePreview(project: string, body: SchedulePreviewRequest | null) {
+  return useQuery({
+    queryKey: queryKeys.schedulePreview(project, body),
+    queryFn: ({ signal }) => api.previewSchedule(project, body!, signal),
+    enabled: body !== null,
+    placeholderData: keepPreviousData,
+    retry: false,
+    staleTime: 30_000,
+  });
+}
+
+function invalidateSchedules(qc: QueryClient, project: string) {
+  return qc.invalidateQueries({ queryKey: queryKeys.schedules(project) });
+}
+
+export function useCreateSchedule(project: string) {
+  const qc = useQueryClient();
+  return useMutation({
+    mutationFn: (body: ScheduleRequest) => api.createSchedule(project, body),
+    onSuccess: (s) => {
+      qc.setQueryData(queryKeys.schedule(project, s.id), s);
+      void invalidateSchedules(qc, project);
+    },
+  });
+}
+
+export function useUpdateSchedule(project: string, id: string) {
+  const qc = useQueryClient();
+  return useMutation({
+    mutationFn: (body: Partial<ScheduleRequest>) => api.updateSchedule(project, id, body),
+    onSuccess: (s) => {
+      qc.setQueryData(queryKeys.schedule(project, id), s);
+      void invalidateSchedules(qc, project);
+    },
+  });
+}
+
+/** Pause or resume any schedule of the project (the list's inline toggle and the schedule page). */
+export function useSetSchedulePaused(project: string) {
+  const qc = useQueryClient();
+  return useMutation({
+    mutationFn: ({ id, paused }: { id: string; paused: boolean }) => (paused ? api.pauseSchedule(project, id) : api.resumeSchedule(project, id)),
+    onSuccess: (s) => {
+      qc.setQueryData(queryKeys.schedule(project, s.id), s);
+      void invalidateSchedules(qc, project);
+    },
+    onError: () => invalidateSchedules(qc, project),
+  });
+}
+
+export function useDeleteSchedule(project: string, id: string) {
+  const qc = useQueryClient();
+  return useMutation({
+    mutationFn: () => api.deleteSchedule(project, id),
+    // The page navigates away; refreshing the deleted schedule would only answer 404.
+    onSuccess: () => {
+      qc.removeQueries({ queryKey: queryKeys.schedule(project, id) });
+      void qc.invalidateQueries({ queryKey: queryKeys.scheduleList(project) });
+    },
+  });
+}
+
+/** Starts a backfill, or (dryRun) lists what it would run. */
+export function useCreateBackfill(project: string, scheduleId: string) {
+  const qc = useQueryClient();
+  return useMutation({
+    mutationFn: (body: BackfillRequest) => api.createBackfill(project, scheduleId, body),
+    onSuccess: (res) => {
+      if (!res.backfill) return;
+      void qc.invalidateQueries({ queryKey: queryKeys.schedule(project, scheduleId) });
+      void qc.invalidateQueries({ queryKey: queryKeys.scheduleList(project) });
+      void qc.invalidateQueries({ queryKey: queryKeys.runLists(project) });
+    },
+  });
+}
+
+export function useCancelBackfill(project: string, scheduleId: string) {
+  const qc = useQueryClient();
+  return useMutation({
+    mutationFn: (backfillId: string) => api.cancelBackfill(project, backfillId),
+    onSettled: () => {
+      void qc.invalidateQueries({ queryKey: queryKeys.schedule(project, scheduleId) });
+      void qc.invalidateQueries({ queryKey: queryKeys.runLists(project) });
+    },
   });
 }

@@ -70,4 +70,14 @@ export const queryKeys = {
   webhooks: (project: string) => [...queryKeys.project(project), "webhooks"] as const,
   webhookList: (project: string) => [...queryKeys.webhooks(project), "list"] as const,
   webhookDeliveries: (project: string, id: string) => [...queryKeys.webhooks(project), "deliveries", id] as const,
+
+  /** Every schedule read of a project (lists, details, histories, backfills). */
+  schedules: (project: string) => [...queryKeys.project(project), "schedules"] as const,
+  scheduleList: (project: string) => [...queryKeys.schedules(project), "list"] as const,
+  schedule: (project: string, id: string) => [...queryKeys.schedules(project), "detail", id] as const,
+  /** The run history, page by page (an infinite query). */
+  scheduledRuns: (project: string, id: string) => [...queryKeys.schedule(project, id), "runs"] as const,
+  backfills: (project: string, id: string) => [...queryKeys.schedule(project, id), "backfills"] as const,
+  /** Fire times of a trigger being edited (not tied to a saved schedule). */
+  schedulePreview: (project: string, body: unknown) => [...queryKeys.schedules(project), "preview", body] as const,
 };

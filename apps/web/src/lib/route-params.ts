@@ -44,3 +44,7 @@ export function modelPath(project: string, name: string, opts: { version?: numbe
   const qs = sp.toString();
   return `${projectPath(project, "models", name)}${qs ? `?${qs}` : ""}`;
 }
+
+export function schedulePath(project: string, id: string): string {
+  return projectPath(project, "schedules", id);
+}

@@ -373,9 +373,12 @@ async function startDecidedRuns(ctx: EngineContext, scheduleId: string | null, s
     const recorded = await ctx.db.$executeRaw`
       UPDATE "ScheduledRun" SET state = ${runId ? "started" : "failed"}, "runId" = ${runId}::uuid, reason = ${failure}, "updatedAt" = now()
       WHERE id = ${row.id}::uuid AND state = 'starting'`;
-    // Cancelled meanwhile (its backfill was): the run just made must not go on.
-    if (runId && recorded === 0) await cancelRun(ctx, { projectId: row.projectId, runId }).catch(() => undefined);
-    else if (runId) started++;
+    if (runId && recorded === 0) {
+      // Another caller recorded the same run (same idempotency key) — or the row was cancelled
+      // meanwhile (its backfill was), and then the run just made must not go on.
+      const now = await ctx.db.scheduledRun.findUnique({ where: { id: row.id }, select: { state: true } });
+      if (now?.state === "cancelled") await cancelRun(ctx, { projectId: row.projectId, runId }).catch(() => undefined);
+    } else if (runId) started++;
   }
   return started;
 }

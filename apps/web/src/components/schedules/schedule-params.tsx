@@ -1,0 +1,116 @@
+"use client";
+
+import type { ParamField, RawValue } from "@/lib/param-form";
+import { SCHEDULE_TEMPLATES, insertAt } from "@/lib/schedules";
+import { ParamInput } from "../start-run-form";
+import { AlertIcon } from "../ui/icons";
+
+/**
+ * The pipeline's params, generated from its param schema like the start-run form. String params
+ * may use the schedule templates (rendered per run, ISO 8601 UTC); buttons insert them at the caret.
+ */
+export function ScheduleParams({
+  id,
+  fields,
+  values,
+  errors,
+  onChange,
+  onBlur,
+}: {
+  id: string;
+  fields: ParamField[];
+  values: Record<string, RawValue>;
+  errors: Record<string, string>;
+  onChange: (name: string, value: RawValue) => void;
+  onBlur: (field: ParamField) => void;
+}) {
+  if (fields.length === 0) {
+    return (
+      <p className="rounded-lg border border-dashed border-slate-300 px-4 py-4 text-center text-sm text-slate-500">
+        This pipeline version has no parameters.
+      </p>
+    );
+  }
+  return (
+    <div className="space-y-4">
+      {fields.map((field) => {
+        const inputId = `${id}-param-${field.name}`;
+        const error = errors[field.name] || undefined;
+        const descId = field.spec.description ? `${inputId}-desc` : undefined;
+        const label = (
+          <label htmlFor={inputId} className="flex items-center gap-2 text-sm font-medium text-slate-800">
+            <span className="font-mono">{field.name}</span>
+            {field.required ? (
+              <span className="text-red-500" title="Required">
+                *<span className="sr-only"> required</span>
+              </span>
+            ) : null}
+            <span className="rounded bg-slate-100 px-1.5 py-px font-mono text-[10px] font-normal text-slate-500">{field.control === "enum" ? `enum · ${field.spec.type}` : field.spec.type}</span>
+          </label>
+        );
+        const input = (
+          <ParamInput
+            field={field}
+            value={values[field.name]}
+            error={error}
+            onChange={(v) => onChange(field.name, v)}
+            onBlur={() => onBlur(field)}
+            inputId={inputId}
+            describedBy={descId}
+          />
+        );
+        return (
+          <div key={field.name} data-param={field.name}>
+            {field.control === "boolean" ? (
+              <div className="flex items-center justify-between gap-4">
+                {label}
+                {input}
+              </div>
+            ) : (
+              <>
+                <div className="mb-1.5">{label}</div>
+                {input}
+              </>
+            )}
+            {field.control === "string" ? (
+              <div className="mt-1.5 flex flex-wrap items-center gap-1 text-[11px] text-slate-500">
+                <span>Insert:</span>
+                {SCHEDULE_TEMPLATES.map((t) => (
+                  <button
+                    key={t.key}
+                    type="button"
+                    title={`${t.text} — ${t.help}`}
+                    aria-label={`Insert ${t.text} into ${field.name}`}
+                    onClick={() => {
+                      const el = document.getElementById(inputId) as HTMLInputElement | null;
+                      const current = typeof values[field.name] === "string" ? (values[field.name] as string) : "";
+                      const next = insertAt(current, t.text, el?.selectionStart ?? null, el?.selectionEnd ?? null);
+                      onChange(field.name, next.value);
+                      requestAnimationFrame(() => {
+                        el?.focus();
+                        el?.setSelectionRange(next.caret, next.caret);
+                      });
+                    }}
+                    className="rounded bg-indigo-50 px-1.5 py-0.5 font-mono text-indigo-700 ring-1 ring-indigo-100 ring-inset hover:bg-indigo-100"
+                  >
+                    {t.label}
+                  </button>
+                ))}
+              </div>
+            ) : null}
+            {error ? (
+              <p className="mt-1.5 flex items-center gap-1 text-xs font-medium text-red-600" role="alert">
+                <AlertIcon className="shrink-0" /> {error}
+              </p>
+            ) : null}
+            {field.spec.description ? (
+              <p id={descId} className="mt-1 text-xs text-slate-500">
+                {field.spec.description}
+              </p>
+            ) : null}
+          </div>
+        );
+      })}
+    </div>
+  );
+}
