@@ -40,6 +40,22 @@ const TYPE_LABEL: Record<string, string> = {
   json: "json",
 };
 
+/** A param's label: its name, whether it is required, and its type. */
+export function ParamLabel({ field, inputId }: { field: ParamField; inputId: string }) {
+  const type = TYPE_LABEL[field.spec.type] ?? field.spec.type;
+  return (
+    <label htmlFor={inputId} className="flex items-center gap-2 text-sm font-medium text-slate-800">
+      <span className="font-mono">{field.name}</span>
+      {field.required ? (
+        <span className="text-red-500" title="Required">
+          *<span className="sr-only"> required</span>
+        </span>
+      ) : null}
+      <span className="rounded bg-slate-100 px-1.5 py-px font-mono text-[10px] font-normal text-slate-500">{field.control === "enum" ? `enum · ${type}` : type}</span>
+    </label>
+  );
+}
+
 export function ParamInput({
   field,
   value,
@@ -297,19 +313,7 @@ export function StartRunForm({
           const descId = field.spec.description ? `${inputId}-desc` : undefined;
           const errId = error ? `${inputId}-err` : undefined;
           const describedBy = [errId, descId].filter(Boolean).join(" ") || undefined;
-          const labelEl = (
-            <label htmlFor={inputId} className="flex items-center gap-2 text-sm font-medium text-slate-800">
-              <span className="font-mono">{field.name}</span>
-              {field.required ? (
-                <span className="text-red-500" title="Required">
-                  *<span className="sr-only"> required</span>
-                </span>
-              ) : null}
-              <span className="rounded bg-slate-100 px-1.5 py-px font-mono text-[10px] font-normal text-slate-500">
-                {field.control === "enum" ? `enum · ${TYPE_LABEL[field.spec.type] ?? field.spec.type}` : TYPE_LABEL[field.spec.type] ?? field.spec.type}
-              </span>
-            </label>
-          );
+          const labelEl = <ParamLabel field={field} inputId={inputId} />;
           return (
             <div key={field.name} data-param={field.name}>
               {field.control === "boolean" ? (

@@ -2,7 +2,7 @@
 
 import type { ParamField, RawValue } from "@/lib/param-form";
 import { SCHEDULE_TEMPLATES, insertAt } from "@/lib/schedules";
-import { ParamInput } from "../start-run-form";
+import { ParamInput, ParamLabel } from "../start-run-form";
 import { AlertIcon } from "../ui/icons";
 
 /**
@@ -37,17 +37,7 @@ export function ScheduleParams({
         const inputId = `${id}-param-${field.name}`;
         const error = errors[field.name] || undefined;
         const descId = field.spec.description ? `${inputId}-desc` : undefined;
-        const label = (
-          <label htmlFor={inputId} className="flex items-center gap-2 text-sm font-medium text-slate-800">
-            <span className="font-mono">{field.name}</span>
-            {field.required ? (
-              <span className="text-red-500" title="Required">
-                *<span className="sr-only"> required</span>
-              </span>
-            ) : null}
-            <span className="rounded bg-slate-100 px-1.5 py-px font-mono text-[10px] font-normal text-slate-500">{field.control === "enum" ? `enum · ${field.spec.type}` : field.spec.type}</span>
-          </label>
-        );
+        const label = <ParamLabel field={field} inputId={inputId} />;
         const input = (
           <ParamInput
             field={field}
