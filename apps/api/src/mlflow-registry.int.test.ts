@@ -7,6 +7,7 @@ import { createPrismaClient, type PrismaClient } from "@trellis/db";
 import { loadEngineConfig } from "@trellis/engine";
 import { startStepWorker, type StepWorkerHandle } from "../../worker/src/step-worker.js";
 import { createApiServer, type ApiServer } from "./server.js";
+import { fetchJson, type Json } from "../../../test/http.js";
 
 /**
  * MLflow's model registry REST API over raw HTTP, as MLflow's Python client calls it
@@ -22,33 +23,14 @@ let base: string;
 const project = `mlreg-${randomUUID().slice(0, 8)}`;
 const queueName = `mlflow-registry-test-${randomUUID()}`;
 
-// Response bodies are checked field by field against MLflow's shapes.
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
-type Json = any;
-
-interface Res {
-  status: number;
-  body: Json;
-  text: string;
-}
+type Res = Awaited<ReturnType<typeof fetchJson>>;
 
 const root = () => `${base}/projects/${project}/api/2.0/mlflow`;
 
-async function send(url: string, init: RequestInit = {}): Promise<Res> {
-  const res = await fetch(url, init);
-  const text = await res.text();
-  let body: Json = undefined;
-  try {
-    body = JSON.parse(text);
-  } catch {
-    body = undefined;
-  }
-  return { status: res.status, body, text };
-}
 
 /** A JSON request (POST, PATCH, DELETE) as the Python client sends it. */
 function call(method: string, endpoint: string, body: unknown, base = root(), headers: Record<string, string> = {}): Promise<Res> {
-  return send(`${base}/${endpoint}`, { method, headers: { "content-type": "application/json", ...headers }, body: JSON.stringify(body) });
+  return fetchJson(`${base}/${endpoint}`, { method, headers: { "content-type": "application/json", ...headers }, body: JSON.stringify(body) });
 }
 const post = (endpoint: string, body: unknown, headers: Record<string, string> = {}) => call("POST", endpoint, body, root(), headers);
 
@@ -58,7 +40,7 @@ function get(endpoint: string, query: Record<string, string | number | string[]>
     for (const v of Array.isArray(value) ? value : [value]) params.append(key, String(v));
   }
   const qs = params.toString();
-  return send(`${base}/${endpoint}${qs ? `?${qs}` : ""}`);
+  return fetchJson(`${base}/${endpoint}${qs ? `?${qs}` : ""}`);
 }
 
 function expectOk(res: Res): Json {
@@ -293,9 +275,9 @@ describe("MLflow model registry API", () => {
     expectError(await get("registered-models/alias", { name: "churn", alias: "nope" }), 404, "RESOURCE_DOES_NOT_EXIST", "Registered model alias nope not found.");
 
     // DELETE with the fields in the query string (as other clients send them), then in a JSON body.
-    expect(expectOk(await send(`${root()}/registered-models/alias?name=churn&alias=champion`, { method: "DELETE" }))).toEqual({});
+    expect(expectOk(await fetchJson(`${root()}/registered-models/alias?name=churn&alias=champion`, { method: "DELETE" }))).toEqual({});
     expectError(await call("DELETE", "registered-models/alias", { name: "churn", alias: "champion" }), 404, "RESOURCE_DOES_NOT_EXIST", "Registered model alias champion not found.");
-    expectError(await send(`${root()}/registered-models/alias?name=churn`, { method: "DELETE" }), 400, "INVALID_PARAMETER_VALUE", "Missing value for required parameter 'alias'.");
+    expectError(await fetchJson(`${root()}/registered-models/alias?name=churn`, { method: "DELETE" }), 400, "INVALID_PARAMETER_VALUE", "Missing value for required parameter 'alias'.");
   });
 
   it("searches versions by name and run_id, in pages", async () => {
@@ -389,8 +371,8 @@ describe("MLflow model registry API", () => {
     expect(expectOk(await call("DELETE", "registered-models/delete", { name }, `${base}/api/2.0/mlflow`))).toEqual({});
 
     expectError(await get("registered-models/nothing"), 404, "ENDPOINT_NOT_FOUND");
-    expectError(await send(`${root()}/registered-models/create`, { method: "POST", headers: { "content-type": "application/json" }, body: "{bad" }), 400, "BAD_REQUEST");
-    expectError(await send(`${root()}/registered-models/create`, { method: "POST", body: "name=x" }), 400, "INVALID_PARAMETER_VALUE", /Content-Type/);
+    expectError(await fetchJson(`${root()}/registered-models/create`, { method: "POST", headers: { "content-type": "application/json" }, body: "{bad" }), 400, "BAD_REQUEST");
+    expectError(await fetchJson(`${root()}/registered-models/create`, { method: "POST", body: "name=x" }), 400, "INVALID_PARAMETER_VALUE", /Content-Type/);
     expectError(await get("registered-models/get", { name: "x" }, `${base}/projects/nope-${randomUUID()}/api/2.0/mlflow`), 404, "RESOURCE_DOES_NOT_EXIST");
   });
 });

@@ -6,6 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createPrismaClient, type PrismaClient } from "@trellis/db";
 import { createRun, loadEngineConfig, pushPipeline } from "@trellis/engine";
 import { createApiServer, type ApiServer } from "./server.js";
+import { fetchJson, type Json } from "../../../test/http.js";
 
 /**
  * The MLflow-compatible tracking API over raw HTTP, as MLflow's Python client calls it
@@ -21,33 +22,14 @@ let projectId: string;
 const project = `mlflow-${randomUUID().slice(0, 8)}`;
 const queueName = `mlflow-test-${randomUUID()}`;
 
-// Response bodies are checked field by field against MLflow's shapes.
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
-type Json = any;
-
-interface Res {
-  status: number;
-  body: Json;
-  text: string;
-}
+type Res = Awaited<ReturnType<typeof fetchJson>>;
 
 const mlflowRoot = () => `${base}/projects/${project}/api/2.0/mlflow`;
 
-async function send(url: string, init: RequestInit = {}): Promise<Res> {
-  const res = await fetch(url, init);
-  const text = await res.text();
-  let body: Json = undefined;
-  try {
-    body = JSON.parse(text);
-  } catch {
-    body = undefined;
-  }
-  return { status: res.status, body, text };
-}
 
 /** POST a JSON body (an object, or raw text sent as is) to an endpoint of the project's MLflow API. */
 function post(endpoint: string, body: unknown, root = mlflowRoot()): Promise<Res> {
-  return send(`${root}/${endpoint}`, {
+  return fetchJson(`${root}/${endpoint}`, {
     method: "POST",
     headers: { "content-type": "application/json" },
     body: typeof body === "string" ? body : JSON.stringify(body),
@@ -61,7 +43,7 @@ function get(endpoint: string, query: Record<string, string | number | string[]>
     for (const v of Array.isArray(value) ? value : [value]) params.append(key, String(v));
   }
   const qs = params.toString();
-  return send(`${root}/${endpoint}${qs ? `?${qs}` : ""}`);
+  return fetchJson(`${root}/${endpoint}${qs ? `?${qs}` : ""}`);
 }
 
 /** MLflow's error body and nothing else, with the code and a 4xx status. */
@@ -229,7 +211,7 @@ describe("MLflow tracking API", () => {
     expect((await get("runs/get", { run_uuid: runId })).body).toEqual(fetched.body);
 
     // The run shows on the experiment page of the Trellis API, with its metrics and params.
-    const page = await send(`${base}/api/v1/projects/${project}/experiments/${experimentId}/runs`);
+    const page = await fetchJson(`${base}/api/v1/projects/${project}/experiments/${experimentId}/runs`);
     expect(page.status).toBe(200);
     expect(page.body.total).toBe(1);
     expect(page.body.items[0]).toMatchObject({
@@ -436,9 +418,9 @@ describe("MLflow tracking API", () => {
     it("malformed JSON and wrong content types", async () => {
       expectError(await post("runs/log-metric", "{not json"), 400, "BAD_REQUEST", /^Malformed JSON request body/);
       expectError(await post("runs/log-metric", `{"run_id": "${runId}", "key": "a", "value": nan, "timestamp": 1}`), 400, "BAD_REQUEST");
-      const text = await send(`${mlflowRoot()}/runs/log-metric`, { method: "POST", headers: { "content-type": "text/plain" }, body: "hello" });
+      const text = await fetchJson(`${mlflowRoot()}/runs/log-metric`, { method: "POST", headers: { "content-type": "text/plain" }, body: "hello" });
       expectError(text, 400, "INVALID_PARAMETER_VALUE", "Bad Request. Content-Type must be one of ['application/json'].");
-      const none = await send(`${mlflowRoot()}/runs/log-metric`, { method: "POST" });
+      const none = await fetchJson(`${mlflowRoot()}/runs/log-metric`, { method: "POST" });
       expectError(none, 400, "INVALID_PARAMETER_VALUE", "Bad Request. Content-Type header is missing.");
       const array = await post("runs/log-metric", "[1, 2]");
       expectError(array, 400, "INVALID_PARAMETER_VALUE");
@@ -527,7 +509,7 @@ describe("MLflow tracking API", () => {
     it("unknown endpoints and methods", async () => {
       expectError(await post("runs/delete-everything", { run_id: runId }), 404, "ENDPOINT_NOT_FOUND");
       expectError(await get("runs/create"), 404, "ENDPOINT_NOT_FOUND");
-      expectError(await send(`${base}/api/2.0/mlflow/nothing`), 404, "ENDPOINT_NOT_FOUND");
+      expectError(await fetchJson(`${base}/api/2.0/mlflow/nothing`), 404, "ENDPOINT_NOT_FOUND");
       // Even a malformed body to an unknown endpoint is a 404 in MLflow's shape.
       expectError(await post("nothing/here", "{oops"), 404, "ENDPOINT_NOT_FOUND");
     });

@@ -9,6 +9,7 @@ import { createPrismaClient, type PrismaClient } from "@trellis/db";
 import { createModelVersion, loadEngineConfig } from "@trellis/engine";
 import { startStepWorker, type StepWorkerHandle } from "../../worker/src/step-worker.js";
 import { createApiServer, type ApiServer } from "./server.js";
+import { apiClient, type Json } from "../../../test/http.js";
 
 /**
  * The model registry's REST API with a real worker: versions registered from runs' artifact
@@ -22,19 +23,7 @@ let db: PrismaClient;
 const project = `reg-${randomUUID().slice(0, 8)}`;
 const queueName = `registry-test-${randomUUID()}`;
 
-// Response bodies are checked field by field against the API contract.
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
-type Json = any;
-
-async function api(method: string, url: string, body?: unknown, actor?: string) {
-  const res = await server.app.inject({
-    method: method as "GET",
-    url: `/api/v1${url}`,
-    ...(body !== undefined ? { payload: body as object } : {}),
-    ...(actor !== undefined ? { headers: { "x-trellis-actor": actor } } : {}),
-  });
-  return { status: res.statusCode, body: (res.body ? res.json() : null) as Json, headers: res.headers, raw: res.body };
-}
+const api = apiClient(() => server.app);
 
 async function waitFor<T>(probe: () => Promise<T | null | undefined | false>, what: string, timeoutMs = 20_000): Promise<T> {
   const deadline = Date.now() + timeoutMs;

@@ -6,6 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createPrismaClient, type PrismaClient } from "@trellis/db";
 import { advanceBackfill, loadEngineConfig, tickSchedule } from "@trellis/engine";
 import { createApiServer, type ApiServer } from "./server.js";
+import { apiClient, type Json } from "../../../test/http.js";
 
 /**
  * Schedules and backfills through the REST API, with real Postgres and Redis. No worker runs:
@@ -18,19 +19,7 @@ let db: PrismaClient;
 const project = `sched-${randomUUID().slice(0, 8)}`;
 const queueName = `schedules-test-${randomUUID()}`;
 
-// Response bodies are checked field by field against the API contract.
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
-type Json = any;
-
-async function api(method: string, url: string, body?: unknown, actor?: string) {
-  const res = await server.app.inject({
-    method: method as "GET",
-    url: `/api/v1${url}`,
-    ...(body !== undefined ? { payload: body as object } : {}),
-    ...(actor !== undefined ? { headers: { "x-trellis-actor": actor } } : {}),
-  });
-  return { status: res.statusCode, body: (res.body ? res.json() : null) as Json };
-}
+const api = apiClient(() => server.app);
 
 const spec = `name: etl
 params:
