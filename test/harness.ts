@@ -54,6 +54,17 @@ export interface RunState {
 export const fastConfig = (dataDir: string): EngineConfig =>
   loadEngineConfig({ dataDir, heartbeatMs: 200, workerLeaseMs: 2_000, reconcileMs: 300, requeueAfterMs: 2_000 });
 
+/** Polls `probe` every 25 ms until it returns something truthy; fails naming `what` after `timeoutMs`. */
+export async function waitFor<T>(probe: () => Promise<T | null | undefined | false>, what: string, timeoutMs = 30_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await probe();
+    if (value) return value;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 25));
+  }
+}
+
 export async function createHarness(): Promise<Harness> {
   const db = createPrismaClient({ max: 5 });
   const redis = createRedis();
@@ -81,16 +92,6 @@ export async function createHarness(): Promise<Harness> {
         },
       ]),
     );
-  };
-
-  const waitFor = async <T>(probe: () => Promise<T | null | undefined | false>, what: string, timeoutMs = 30_000): Promise<T> => {
-    const deadline = Date.now() + timeoutMs;
-    for (;;) {
-      const value = await probe();
-      if (value) return value;
-      if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-      await new Promise((r) => setTimeout(r, 25));
-    }
   };
 
   return {

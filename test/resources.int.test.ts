@@ -111,7 +111,9 @@ steps:
     run: echo never
 `);
     const runId = await h.startRun("gpu-too-many");
-    await new Promise((r) => setTimeout(r, 1_000));
+    const stepId = (await h.db.step.findFirstOrThrow({ where: { runId }, select: { id: true } })).id;
+    // The worker has looked at the job and put it back: it cannot run it.
+    await h.waitFor(async () => (await h.ctx.queue.getJobState(`${stepId}-a1`)) === "delayed", "the worker to put the job back");
     const step = await h.db.step.findFirstOrThrow({ where: { runId }, select: { status: true, placement: true } });
     expect(step.status).toBe("queued");
     expect(waitingReason(step.placement as unknown as Placement, await liveWorkers(h.db, h.config.workerLeaseMs))).toBe(

@@ -10,6 +10,7 @@ import { createModelVersion, loadEngineConfig } from "@trellis/engine";
 import { startStepWorker, type StepWorkerHandle } from "../../worker/src/step-worker.js";
 import { createApiServer, type ApiServer } from "./server.js";
 import { apiClient, type Json } from "../../../test/http.js";
+import { waitFor } from "../../../test/harness.js";
 
 /**
  * The model registry's REST API with a real worker: versions registered from runs' artifact
@@ -25,15 +26,6 @@ const queueName = `registry-test-${randomUUID()}`;
 
 const api = apiClient(() => server.app);
 
-async function waitFor<T>(probe: () => Promise<T | null | undefined | false>, what: string, timeoutMs = 20_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe();
-    if (value) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 25));
-  }
-}
 
 async function trainedRun(acc: number, loss = 0.3): Promise<string> {
   const created = await api("POST", `/projects/${project}/runs`, { pipeline: "trainer", params: { acc, loss } });
