@@ -52,59 +52,70 @@ const SHARED_PROBE_TTL_MS = 60_000;
 /**
  * Records the environment of each attempt: for shared steps the host and the `python3` first
  * on the step's PATH with its installed packages; for container steps the image id and
- * digests, and the image's python3 and packages. Probes are cached (per interpreter for a
- * minute, per image id for good: an image id never changes content) and run alongside the
- * step, so a step waits for them at most once.
+ * digests, and the image's python3 and packages. Whole records are cached — per PATH for a
+ * minute (packages get installed), per image reference and id for good (an image id never
+ * changes content) — so a step on the hot path costs a map lookup (plus, for a container, the
+ * image inspect that tells whether its tag moved), and probes run alongside the step.
  */
 export class EnvironmentRecorder {
-  private readonly python = new Map<string, { at: number; value: Promise<PythonEnvironment | null> }>();
+  private readonly sharedByPath = new Map<string, { at: number; digest: Promise<string> }>();
+  private readonly containerByImage = new Map<string, Promise<string>>();
   private readonly imagePython = new Map<string, Promise<PythonEnvironment | null>>();
-  private readonly stored = new Set<string>();
 
   constructor(
     private readonly db: PrismaClient,
     private readonly images: ImageProbe | null,
   ) {}
 
-  /** The environment digest for a shared step run with this PATH; null if it cannot be worked out. */
-  async shared(envPath: string | undefined): Promise<string | null> {
-    const executable = await findOnPath("python3", envPath ?? "");
-    const python = executable ? await this.probeShared(executable) : null;
-    return this.store({ executor: "shared", hostname: os.hostname(), os: `${os.type()} ${os.release()}`, arch: os.arch(), python });
+  /** The environment digest for a shared step run with this PATH. */
+  shared(envPath: string | undefined): Promise<string> {
+    const key = envPath ?? "";
+    const cached = this.sharedByPath.get(key);
+    if (cached && Date.now() - cached.at < SHARED_PROBE_TTL_MS) return cached.digest;
+    const digest = (async () => {
+      const executable = await findOnPath("python3", key);
+      const python = executable ? await probePython(executable) : null;
+      return this.store({ executor: "shared", hostname: os.hostname(), os: `${os.type()} ${os.release()}`, arch: os.arch(), python });
+    })();
+    this.sharedByPath.set(key, { at: Date.now(), digest });
+    digest.catch(() => this.sharedByPath.delete(key));
+    return digest;
   }
 
+  /** The environment digest for a container step of this image; null when the engine does not have it. */
   async container(image: string): Promise<string | null> {
     if (!this.images) return null;
     const info = await this.images.imageInfo(image);
     if (!info) return null;
-    let python = this.imagePython.get(info.id);
-    if (!python) {
-      python = this.images.probePython(info.id).catch(() => null);
-      this.imagePython.set(info.id, python);
-    }
-    return this.store({ executor: "container", image, imageId: info.id, repoDigests: info.repoDigests, python: await python });
-  }
-
-  private probeShared(executable: string): Promise<PythonEnvironment | null> {
-    const cached = this.python.get(executable);
-    if (cached && Date.now() - cached.at < SHARED_PROBE_TTL_MS) return cached.value;
-    const value = execFileAsync(executable, ["-c", PYTHON_PROBE], { timeout: 30_000, maxBuffer: 16 * 2 ** 20 }).then(
-      ({ stdout }) => parsePythonProbe(stdout),
-      () => null,
-    );
-    this.python.set(executable, { at: Date.now(), value });
-    return value;
-  }
-
-  private async store(info: EnvironmentInfo): Promise<string> {
-    const digest = createHash("sha256").update(canonicalJson(info)).digest("hex");
-    if (!this.stored.has(digest)) {
-      await this.db.$executeRaw`
-        INSERT INTO "Environment" (digest, info) VALUES (${digest}, ${canonicalJson(info)}::jsonb) ON CONFLICT (digest) DO NOTHING`;
-      this.stored.add(digest);
+    const key = `${image}\n${info.id}`;
+    let digest = this.containerByImage.get(key);
+    if (!digest) {
+      let python = this.imagePython.get(info.id);
+      if (!python) {
+        python = this.images.probePython(info.id).catch(() => null);
+        this.imagePython.set(info.id, python);
+      }
+      digest = python.then((p) => this.store({ executor: "container", image, imageId: info.id, repoDigests: info.repoDigests, python: p }));
+      this.containerByImage.set(key, digest);
+      digest.catch(() => this.containerByImage.delete(key));
     }
     return digest;
   }
+
+  /** Content-addressed: callers cache the digest, so each record is hashed and written once per cache entry. */
+  private async store(info: EnvironmentInfo): Promise<string> {
+    const json = canonicalJson(info);
+    const digest = createHash("sha256").update(json).digest("hex");
+    await this.db.$executeRaw`INSERT INTO "Environment" (digest, info) VALUES (${digest}, ${json}::jsonb) ON CONFLICT (digest) DO NOTHING`;
+    return digest;
+  }
+}
+
+function probePython(executable: string): Promise<PythonEnvironment | null> {
+  return execFileAsync(executable, ["-c", PYTHON_PROBE], { timeout: 30_000, maxBuffer: 16 * 2 ** 20 }).then(
+    ({ stdout }) => parsePythonProbe(stdout),
+    () => null,
+  );
 }
 
 /** Like `command -v`: the real path of the first executable `name` on PATH. */
