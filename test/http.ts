@@ -14,22 +14,37 @@ export interface JsonResponse {
   raw: string;
 }
 
-/** Calls `/api/v1<url>` in-process; `actor` is sent as X-Trellis-Actor. */
-export function apiClient(app: () => FastifyInstance) {
-  return async (method: string, url: string, body?: unknown, actor?: string): Promise<JsonResponse> => {
+/** The instance-wide admin token the API creates from TRELLIS_BOOTSTRAP_TOKEN (set for integration tests in vitest.config.ts). */
+export function adminToken(): string {
+  const token = process.env.TRELLIS_BOOTSTRAP_TOKEN;
+  if (!token) throw new Error("TRELLIS_BOOTSTRAP_TOKEN is not set: run integration tests through vitest.config.ts");
+  return token;
+}
+
+/** `Authorization: Bearer` for a token (the bootstrap admin token by default). */
+export const bearer = (token: string = adminToken()) => ({ authorization: `Bearer ${token}` });
+
+/** Calls `/api/v1<url>` in-process as `token` (the bootstrap admin token by default). */
+export function apiClient(app: () => FastifyInstance, token?: string) {
+  return async (method: string, url: string, body?: unknown, headers: Record<string, string> = {}): Promise<JsonResponse> => {
     const res = await app().inject({
       method: method as "GET",
       url: `/api/v1${url}`,
       ...(body !== undefined ? { payload: body as object } : {}),
-      ...(actor !== undefined ? { headers: { "x-trellis-actor": actor } } : {}),
+      headers: { ...bearer(token), ...headers },
     });
     return { status: res.statusCode, body: (res.body ? res.json() : null) as Json, headers: res.headers, raw: res.body };
   };
 }
 
-/** fetch() over real HTTP, with the body parsed as JSON when it is JSON. */
+/**
+ * fetch() over real HTTP as the bootstrap admin (unless `init` sends its own Authorization),
+ * with the body parsed as JSON when it is JSON.
+ */
 export async function fetchJson(url: string, init: RequestInit = {}): Promise<{ status: number; body: Json; text: string }> {
-  const res = await fetch(url, init);
+  const headers = new Headers(init.headers);
+  if (!headers.has("authorization")) headers.set("authorization", `Bearer ${adminToken()}`);
+  const res = await fetch(url, { ...init, headers });
   const text = await res.text();
   let body: Json = undefined;
   try {

@@ -7,6 +7,7 @@ import { createPrismaClient, type PrismaClient } from "@trellis/db";
 import { loadEngineConfig } from "@trellis/engine";
 import { startStepWorker, type StepWorkerHandle } from "../../worker/src/step-worker.js";
 import { createApiServer, type ApiServer } from "./server.js";
+import { bearer } from "../../../test/http.js";
 
 let server: ApiServer;
 let worker: StepWorkerHandle;
@@ -20,7 +21,7 @@ const queueName = `api-test-${randomUUID()}`;
 type Json = any;
 
 async function api(method: string, url: string, body?: unknown) {
-  const res = await server.app.inject({ method: method as "GET", url: `/api/v1${url}`, ...(body !== undefined ? { payload: body as object } : {}) });
+  const res = await server.app.inject({ method: method as "GET", url: `/api/v1${url}`, headers: bearer(), ...(body !== undefined ? { payload: body as object } : {}) });
   return { status: res.statusCode, body: res.json() as Json };
 }
 
@@ -122,7 +123,7 @@ describe("API", () => {
     expect((await api("GET", `/projects/${project}/runs/${randomUUID()}`)).status).toBe(404);
     expect((await api("GET", `/projects/${project}/runs?status=bogus`)).status).toBe(400);
     expect((await api("GET", `/projects/${project}/runs?cursor=garbage`)).body.error.issues[0].path).toBe("query.cursor");
-    const malformed = await server.app.inject({ method: "POST", url: `/api/v1/projects/${project}/runs`, headers: { "content-type": "application/json" }, payload: "{not json" });
+    const malformed = await server.app.inject({ method: "POST", url: `/api/v1/projects/${project}/runs`, headers: { ...bearer(), "content-type": "application/json" }, payload: "{not json" });
     expect(malformed.statusCode).toBe(400);
     expect(malformed.json().error.code).toBe("BAD_REQUEST");
     expect((await api("GET", "/nothing-here")).body.error.code).toBe("NOT_FOUND");
@@ -152,7 +153,7 @@ describe("API", () => {
 
   it("streams a running step's log live over SSE and ends with its status", async () => {
     const { body: run } = await api("POST", `/projects/${project}/runs`, { pipeline: "hello", params: { times: 1 } });
-    const res = await fetch(`${base}/api/v1/projects/${project}/runs/${run.id}/steps/slow/logs/stream`);
+    const res = await fetch(`${base}/api/v1/projects/${project}/runs/${run.id}/steps/slow/logs/stream`, { headers: bearer() });
     expect(res.headers.get("content-type")).toContain("text/event-stream");
     const events: { event: string; data: Json }[] = [];
     let statusAtFirstLine: string | undefined;

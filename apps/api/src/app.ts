@@ -1,9 +1,16 @@
 import Fastify, { LogController, type FastifyInstance } from "fastify";
-import cors from "@fastify/cors";
+import cookie from "@fastify/cookie";
 import swagger from "@fastify/swagger";
 import { jsonSchemaTransform, jsonSchemaTransformObject, serializerCompiler, validatorCompiler } from "fastify-type-provider-zod";
 import type { ApiDeps } from "./deps.js";
 import { registerErrorHandling } from "./http/errors.js";
+import { access } from "./http/access.js";
+import { registerAccessControl, type RouteAccess } from "./http/access-control.js";
+import { authRoutes } from "./routes/auth.js";
+import { userRoutes } from "./routes/users.js";
+import { memberRoutes } from "./routes/members.js";
+import { oidcRoutes } from "./routes/oidc.js";
+import { secretRoutes } from "./routes/secrets.js";
 import { healthRoutes } from "./routes/health.js";
 import { resourceRoutes } from "./routes/resources.js";
 import { projectRoutes } from "./routes/projects.js";
@@ -19,6 +26,9 @@ import { mlflowApi } from "./mlflow/routes.js";
 
 export const API_PREFIX = "/api/v1";
 
+/** Every route with its declared access (filled as routes register): the authorization-matrix test walks it. */
+export const routeTables = new WeakMap<FastifyInstance, RouteAccess[]>();
+
 /** Routes only do transport: validate with zod, call a domain function or query, shape the reply. */
 export async function buildApp(deps: ApiDeps, options: { logger?: boolean } = {}): Promise<FastifyInstance> {
   // Errors and warnings are logged; per-request lines are not (the UI polls every second).
@@ -26,11 +36,18 @@ export async function buildApp(deps: ApiDeps, options: { logger?: boolean } = {}
     logger: options.logger ? { level: process.env.LOG_LEVEL ?? "info" } : false,
     logController: new LogController({ disableRequestLogging: true }),
     bodyLimit: 1024 * 1024,
+    // The web server proxies browsers' requests from the same host: their address (for
+    // sign-in rate limits and the audit log) and scheme (Secure cookies) come from its
+    // X-Forwarded-* headers, trusted from loopback only unless TRELLIS_TRUST_PROXY says more.
+    trustProxy: process.env.TRELLIS_TRUST_PROXY ?? "loopback",
   });
   app.setValidatorCompiler(validatorCompiler);
   app.setSerializerCompiler(serializerCompiler);
   registerErrorHandling(app);
-  await app.register(cors, { origin: true });
+  // No CORS: browsers reach the API same-origin through the web server's /api/v1 proxy, so
+  // other sites' scripts cannot read answers even with a user's cookies.
+  await app.register(cookie);
+  routeTables.set(app, registerAccessControl(app, deps));
   await app.register(swagger, {
     openapi: {
       openapi: "3.1.0",
@@ -43,6 +60,11 @@ export async function buildApp(deps: ApiDeps, options: { logger?: boolean } = {}
   await app.register(
     async (api) => {
       await api.register(healthRoutes(deps));
+      await api.register(authRoutes(deps));
+      await api.register(userRoutes(deps));
+      await api.register(oidcRoutes(deps, deps.oidc));
+      await api.register(memberRoutes(deps));
+      await api.register(secretRoutes(deps));
       await api.register(projectRoutes(deps));
       await api.register(pipelineRoutes(deps));
       await api.register(runRoutes(deps));
@@ -53,7 +75,7 @@ export async function buildApp(deps: ApiDeps, options: { logger?: boolean } = {}
       await api.register(modelRoutes(deps));
       await api.register(webhookRoutes(deps));
       await api.register(scheduleRoutes(deps));
-      api.get("/openapi.json", { schema: { hide: true } }, async () => app.swagger());
+      api.get("/openapi.json", { config: { access: access.public }, schema: { hide: true } }, async () => app.swagger());
     },
     { prefix: API_PREFIX },
   );

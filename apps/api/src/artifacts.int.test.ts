@@ -8,6 +8,7 @@ import { createPrismaClient, type PrismaClient } from "@trellis/db";
 import { loadEngineConfig } from "@trellis/engine";
 import { startStepWorker, type StepWorkerHandle } from "../../worker/src/step-worker.js";
 import { createApiServer, type ApiServer } from "./server.js";
+import { bearer } from "../../../test/http.js";
 
 let server: ApiServer;
 let worker: StepWorkerHandle;
@@ -21,7 +22,7 @@ const queueName = `artifacts-test-${randomUUID()}`;
 type Json = any;
 
 async function api(method: string, url: string, body?: unknown, headers?: Record<string, string>) {
-  const res = await server.app.inject({ method: method as "GET", url: `/api/v1${url}`, ...(body !== undefined ? { payload: body as object } : {}), ...(headers ? { headers } : {}) });
+  const res = await server.app.inject({ method: method as "GET", url: `/api/v1${url}`, ...(body !== undefined ? { payload: body as object } : {}), headers: { ...bearer(), ...headers } });
   const type = String(res.headers["content-type"] ?? "");
   return { status: res.statusCode, body: (type.includes("application/json") && !url.includes("/content") ? res.json() : null) as Json, raw: res.rawPayload, headers: res.headers };
 }

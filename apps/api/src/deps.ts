@@ -1,8 +1,10 @@
 import type { Queue } from "bullmq";
 import type { ArtifactStore } from "@trellis/artifacts";
 import type { PrismaClient } from "@trellis/db";
-import type { EngineContext, WebhookJob } from "@trellis/engine";
+import type { EngineContext, SecretsKey, WebhookJob } from "@trellis/engine";
+import type { SignInLimiter } from "./http/sign-in-limiter.js";
 import type { LogHub } from "./log-hub.js";
+import type { OidcConfig } from "./routes/oidc.js";
 
 /** What route handlers may use: the engine context plus the live-log fan-out, the artifact store and the webhook queue. */
 export interface ApiDeps extends EngineContext {
@@ -12,6 +14,17 @@ export interface ApiDeps extends EngineContext {
   artifacts: ArtifactStore;
   /** Where model registry changes queue their webhook deliveries (null: the worker's reconciler picks them up). */
   webhooks: Queue<WebhookJob> | null;
+  /** Counts failed sign-ins (Redis). */
+  signInLimiter: SignInLimiter;
+  /** The one-time setup code while no user exists (printed at start-up), else null. */
+  setupCode: string | null;
+  /** OIDC sign-in, when configured (TRELLIS_OIDC_*). */
+  oidc: OidcConfig | null;
+  /**
+   * Encrypts project secrets (TRELLIS_SECRETS_KEY; the workers need the same key); null: secrets
+   * are disabled. Absent: the secrets routes read it from the environment themselves.
+   */
+  secretsKey?: SecretsKey | null;
   /** Checked by GET /health. */
   ping: { redis: () => Promise<unknown> };
 }

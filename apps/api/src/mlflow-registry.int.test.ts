@@ -7,7 +7,8 @@ import { createPrismaClient, type PrismaClient } from "@trellis/db";
 import { loadEngineConfig } from "@trellis/engine";
 import { startStepWorker, type StepWorkerHandle } from "../../worker/src/step-worker.js";
 import { createApiServer, type ApiServer } from "./server.js";
-import { fetchJson, type Json } from "../../../test/http.js";
+import { bearer, fetchJson, type Json } from "../../../test/http.js";
+import { memberToken } from "../../../test/principals.js";
 
 /**
  * MLflow's model registry REST API over raw HTTP, as MLflow's Python client calls it
@@ -30,7 +31,7 @@ const root = () => `${base}/projects/${project}/api/2.0/mlflow`;
 
 /** A JSON request (POST, PATCH, DELETE) as the Python client sends it. */
 function call(method: string, endpoint: string, body: unknown, base = root(), headers: Record<string, string> = {}): Promise<Res> {
-  return fetchJson(`${base}/${endpoint}`, { method, headers: { "content-type": "application/json", ...headers }, body: JSON.stringify(body) });
+  return fetchJson(`${base}/${endpoint}`, { method, headers: { ...bearer(), "content-type": "application/json", ...headers }, body: JSON.stringify(body) });
 }
 const post = (endpoint: string, body: unknown, headers: Record<string, string> = {}) => call("POST", endpoint, body, root(), headers);
 
@@ -57,7 +58,7 @@ function expectError(res: Res, status: number, code: string, message?: RegExp | 
 }
 
 async function rest(method: string, url: string, body?: unknown) {
-  const res = await server.app.inject({ method: method as "GET", url: `/api/v1/projects/${project}${url}`, ...(body !== undefined ? { payload: body as object } : {}) });
+  const res = await server.app.inject({ method: method as "GET", url: `/api/v1/projects/${project}${url}`, headers: bearer(), ...(body !== undefined ? { payload: body as object } : {}) });
   return { status: res.statusCode, body: res.json() as Json };
 }
 
@@ -90,6 +91,13 @@ let r1: string;
 let r2: string;
 let r3: string;
 
+/** Named members of the test project, each calling with a personal token. */
+const tokens: Record<string, string> = {};
+const as = {
+  alice: () => bearer(tokens.alice!),
+  bob: () => bearer(tokens.bob!),
+};
+
 beforeAll(async () => {
   db = createPrismaClient({ max: 5 });
   const config = loadEngineConfig({ dataDir: mkdtempSync(path.join(os.tmpdir(), "trellis-mlflow-registry-")), heartbeatMs: 200, reconcileMs: 300 });
@@ -97,6 +105,10 @@ beforeAll(async () => {
   base = await server.app.listen({ port: 0, host: "127.0.0.1" });
   worker = await startStepWorker({ db, config, queueName, concurrency: 4, docker: null });
   await db.project.create({ data: { name: project } });
+  const { id: projectId } = await db.project.findUniqueOrThrow({ where: { name: project } });
+  tokens.alice = await memberToken(db, { projectId, email: "alice@example.com", role: "editor" });
+  tokens.bob = await memberToken(db, { projectId, email: "bob@example.com", role: "editor" });
+
   expect((await rest("POST", "/pipelines", { spec })).status).toBe(201);
   [r1, r2, r3] = await Promise.all([trainedRun(0.94), trainedRun(0.91), trainedRun(0.97)]);
 });
@@ -112,7 +124,7 @@ afterAll(async () => {
 describe("MLflow model registry API", () => {
   it("creates, gets, updates and tags registered models", async () => {
     const created = expectOk(
-      await post("registered-models/create", { name: "churn", description: "churn classifier", tags: [{ key: "team", value: "growth" }] }, { "x-trellis-actor": "alice" }),
+      await post("registered-models/create", { name: "churn", description: "churn classifier", tags: [{ key: "team", value: "growth" }] }, as.alice()),
     );
     expect(created).toEqual({
       registered_model: {
@@ -143,7 +155,7 @@ describe("MLflow model registry API", () => {
 
     // Trellis's audit trail has it all, with the actor.
     const events = (await rest("GET", "/models/churn/events")).body.items.map((e: Json) => [e.kind, e.actor]);
-    expect(events.at(-1)).toEqual(["model_created", "alice"]);
+    expect(events.at(-1)).toEqual(["model_created", "alice@example.com"]);
     expect(events).toHaveLength(4);
   });
 
@@ -156,7 +168,7 @@ describe("MLflow model registry API", () => {
       version: "1",
       creation_timestamp: expect.any(Number),
       last_updated_timestamp: expect.any(Number),
-      user_id: "anonymous",
+      user_id: 'token "bootstrap"',
       current_stage: "None",
       description: "first",
       source: `runs:/${r1}/train.model`,
@@ -207,7 +219,7 @@ describe("MLflow model registry API", () => {
     const artifactId = (await rest("GET", "/models/churn/versions/1")).body.artifact.id;
     const uri = expectOk(await get("model-versions/get-download-uri", { name: "churn", version: "1" })).artifact_uri;
     expect(uri).toBe(`${base}/api/v1/projects/${project}/artifacts/${artifactId}/content`);
-    expect(await (await fetch(uri)).text()).toBe("weights for 0.94\n");
+    expect(await (await fetch(uri, { headers: bearer() })).text()).toBe("weights for 0.94\n");
     expect(expectOk(await get("model-versions/get-download-uri", { name: "churn", version: "4" }))).toEqual({ artifact_uri: "s3://bucket/churn/model" });
   });
 
@@ -340,12 +352,12 @@ describe("MLflow model registry API", () => {
   it("renames a model, keeping its versions, aliases and webhooks", async () => {
     expectOk(await post("registered-models/alias", { name: "churn", alias: "champion", version: "3" }));
     const hook = await rest("POST", "/webhooks", { url: "http://127.0.0.1:9/hooks", events: ["alias_set"], modelName: "churn" });
-    const renamed = expectOk(await post("registered-models/rename", { name: "churn", new_name: "churn-v2" }, { "x-trellis-actor": "bob" })).registered_model;
+    const renamed = expectOk(await post("registered-models/rename", { name: "churn", new_name: "churn-v2" }, as.bob())).registered_model;
     expect(renamed).toMatchObject({ name: "churn-v2", aliases: [{ alias: "champion", version: "3" }] });
     expect(renamed.latest_versions.every((v: Json) => v.name === "churn-v2")).toBe(true);
     expectError(await get("registered-models/get", { name: "churn" }), 404, "RESOURCE_DOES_NOT_EXIST");
     expect((await rest("GET", "/webhooks")).body.items.find((w: Json) => w.id === hook.body.id).modelName).toBe("churn-v2");
-    expect((await rest("GET", "/models/churn-v2/events")).body.items[0]).toMatchObject({ kind: "model_renamed", actor: "bob", details: { previousName: "churn" } });
+    expect((await rest("GET", "/models/churn-v2/events")).body.items[0]).toMatchObject({ kind: "model_renamed", actor: "bob@example.com", details: { previousName: "churn" } });
     expect((await rest("GET", "/models/churn/events")).body.items[0]).toMatchObject({ kind: "model_renamed", details: { newName: "churn-v2" } });
 
     expectError(await post("registered-models/rename", { name: "churn-v2", new_name: "fraud-a" }), 400, "RESOURCE_ALREADY_EXISTS", "Registered Model (name=fraud-a) already exists.");
@@ -371,7 +383,7 @@ describe("MLflow model registry API", () => {
     expect(expectOk(await call("DELETE", "registered-models/delete", { name }, `${base}/api/2.0/mlflow`))).toEqual({});
 
     expectError(await get("registered-models/nothing"), 404, "ENDPOINT_NOT_FOUND");
-    expectError(await fetchJson(`${root()}/registered-models/create`, { method: "POST", headers: { "content-type": "application/json" }, body: "{bad" }), 400, "BAD_REQUEST");
+    expectError(await fetchJson(`${root()}/registered-models/create`, { method: "POST", headers: { ...bearer(), "content-type": "application/json" }, body: "{bad" }), 400, "BAD_REQUEST");
     expectError(await fetchJson(`${root()}/registered-models/create`, { method: "POST", body: "name=x" }), 400, "INVALID_PARAMETER_VALUE", /Content-Type/);
     expectError(await get("registered-models/get", { name: "x" }, `${base}/projects/nope-${randomUUID()}/api/2.0/mlflow`), 404, "RESOURCE_DOES_NOT_EXIST");
   });

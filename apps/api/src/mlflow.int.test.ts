@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createPrismaClient, type PrismaClient } from "@trellis/db";
 import { createRun, loadEngineConfig, pushPipeline } from "@trellis/engine";
 import { createApiServer, type ApiServer } from "./server.js";
-import { fetchJson, type Json } from "../../../test/http.js";
+import { bearer, fetchJson, type Json } from "../../../test/http.js";
 
 /**
  * The MLflow-compatible tracking API over raw HTTP, as MLflow's Python client calls it
@@ -31,7 +31,7 @@ const mlflowRoot = () => `${base}/projects/${project}/api/2.0/mlflow`;
 function post(endpoint: string, body: unknown, root = mlflowRoot()): Promise<Res> {
   return fetchJson(`${root}/${endpoint}`, {
     method: "POST",
-    headers: { "content-type": "application/json" },
+    headers: { ...bearer(), "content-type": "application/json" },
     body: typeof body === "string" ? body : JSON.stringify(body),
   });
 }
@@ -418,7 +418,7 @@ describe("MLflow tracking API", () => {
     it("malformed JSON and wrong content types", async () => {
       expectError(await post("runs/log-metric", "{not json"), 400, "BAD_REQUEST", /^Malformed JSON request body/);
       expectError(await post("runs/log-metric", `{"run_id": "${runId}", "key": "a", "value": nan, "timestamp": 1}`), 400, "BAD_REQUEST");
-      const text = await fetchJson(`${mlflowRoot()}/runs/log-metric`, { method: "POST", headers: { "content-type": "text/plain" }, body: "hello" });
+      const text = await fetchJson(`${mlflowRoot()}/runs/log-metric`, { method: "POST", headers: { ...bearer(), "content-type": "text/plain" }, body: "hello" });
       expectError(text, 400, "INVALID_PARAMETER_VALUE", "Bad Request. Content-Type must be one of ['application/json'].");
       const none = await fetchJson(`${mlflowRoot()}/runs/log-metric`, { method: "POST" });
       expectError(none, 400, "INVALID_PARAMETER_VALUE", "Bad Request. Content-Type header is missing.");

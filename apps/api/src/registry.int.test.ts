@@ -9,7 +9,8 @@ import { createPrismaClient, type PrismaClient } from "@trellis/db";
 import { createModelVersion, loadEngineConfig } from "@trellis/engine";
 import { startStepWorker, type StepWorkerHandle } from "../../worker/src/step-worker.js";
 import { createApiServer, type ApiServer } from "./server.js";
-import { apiClient, type Json } from "../../../test/http.js";
+import { apiClient, bearer, type Json } from "../../../test/http.js";
+import { memberToken } from "../../../test/principals.js";
 import { waitFor } from "../../../test/harness.js";
 
 /**
@@ -62,12 +63,29 @@ let r2: string;
 const models = () => `/projects/${project}/models`;
 const churn = () => `${models()}/churn`;
 
+/** Named members of the test project, each calling with a personal token. */
+const tokens: Record<string, string> = {};
+const as = {
+  alice: () => bearer(tokens.alice!),
+  bob: () => bearer(tokens.bob!),
+  carol: () => bearer(tokens.carol!),
+  dave: () => bearer(tokens.dave!),
+  erin: () => bearer(tokens.erin!),
+};
+
 beforeAll(async () => {
   db = createPrismaClient({ max: 5 });
   const config = loadEngineConfig({ dataDir: mkdtempSync(path.join(os.tmpdir(), "trellis-registry-")), heartbeatMs: 200, reconcileMs: 300 });
   server = await createApiServer({ db, config, queueName });
   worker = await startStepWorker({ db, config, queueName, concurrency: 4, docker: null });
   await db.project.create({ data: { name: project } });
+  const { id: projectId } = await db.project.findUniqueOrThrow({ where: { name: project } });
+  tokens.alice = await memberToken(db, { projectId, email: "alice@example.com", role: "editor" });
+  tokens.bob = await memberToken(db, { projectId, email: "bob@example.com", role: "admin" });
+  tokens.carol = await memberToken(db, { projectId, email: "carol@example.com", role: "editor" });
+  tokens.dave = await memberToken(db, { projectId, email: "dave@example.com", role: "editor" });
+  tokens.erin = await memberToken(db, { projectId, email: "erin@example.com", role: "admin" });
+
   expect((await api("POST", `/projects/${project}/pipelines`, { spec })).status).toBe(201);
   receiver = http.createServer((req, res) => {
     let body = "";
@@ -93,7 +111,7 @@ afterAll(async () => {
 
 describe("model registry API", () => {
   it("registers a model with gates, and refuses a taken name, a bad name and a bad gate naming its index", async () => {
-    const created = await api("POST", models(), { name: "churn", description: "churn classifier", tags: { team: "growth" }, gates: ["accuracy >= production.accuracy", "loss <= 0.5"] }, "alice");
+    const created = await api("POST", models(), { name: "churn", description: "churn classifier", tags: { team: "growth" }, gates: ["accuracy >= production.accuracy", "loss <= 0.5"] }, as.alice());
     expect(created.status, JSON.stringify(created.body)).toBe(201);
     expect(created.body).toEqual({
       name: "churn",
@@ -129,7 +147,7 @@ describe("model registry API", () => {
   });
 
   it("registers versions from runs' artifact outputs, once per artifact of a run", async () => {
-    const v1 = await api("POST", `${churn()}/versions`, { runId: r1, outputName: "model", description: "first", tags: { data: "2026-11" } }, "alice");
+    const v1 = await api("POST", `${churn()}/versions`, { runId: r1, outputName: "model", description: "first", tags: { data: "2026-11" } }, as.alice());
     expect(v1.status, JSON.stringify(v1.body)).toBe(201);
     expect(v1.body).toEqual({
       version: 1,
@@ -138,7 +156,7 @@ describe("model registry API", () => {
       tags: { data: "2026-11" },
       aliases: [],
       createdAt: expect.any(String),
-      createdBy: "alice",
+      createdBy: "alice@example.com",
       source: `trellis-artifact:${v1.body.artifact.digest}`,
       runId: r1,
       run: { id: r1, name: null, status: "succeeded", experimentId: expect.any(Number), experimentName: "trainer" },
@@ -153,7 +171,7 @@ describe("model registry API", () => {
     expect(again.body.version).toBe(1);
     const v2 = await api("POST", `${churn()}/versions`, { runId: r2, outputName: "model" });
     expect(v2.status).toBe(201);
-    expect(v2.body).toMatchObject({ version: 2, createdBy: "anonymous", metrics: { accuracy: 0.91 } });
+    expect(v2.body).toMatchObject({ version: 2, createdBy: 'token "bootstrap"', metrics: { accuracy: 0.91 } });
 
     const noOutput = await api("POST", `${churn()}/versions`, { runId: r1, outputName: "weights" });
     expect(noOutput.status).toBe(400);
@@ -196,7 +214,7 @@ describe("model registry API", () => {
     const dryRun = await api("GET", `${churn()}/versions/2/gates`);
     expect(dryRun.body.gateResults.map((g: Json) => g.passed)).toEqual([true, true]);
 
-    const first = await api("POST", `${churn()}/versions/1/stage`, { stage: "Production", comment: "first release" }, "alice");
+    const first = await api("POST", `${churn()}/versions/1/stage`, { stage: "Production", comment: "first release" }, as.alice());
     expect(first.status, JSON.stringify(first.body)).toBe(200);
     expect(first.body).toMatchObject({ fromStage: "None", toStage: "Production", overridden: false, archived: [], version: { version: 1, stage: "Production" } });
     expect(first.body.gateResults).toEqual([
@@ -207,7 +225,7 @@ describe("model registry API", () => {
     const check = await api("GET", `${churn()}/versions/2/gates`);
     expect(check.body.gateResults[0]).toMatchObject({ passed: false, left: 0.91, right: 0.94 });
 
-    const blocked = await api("POST", `${churn()}/versions/2/stage`, { stage: "Production" }, "bob");
+    const blocked = await api("POST", `${churn()}/versions/2/stage`, { stage: "Production" }, as.bob());
     expect(blocked.status).toBe(409);
     expect(blocked.body.error.code).toBe("CONFLICT");
     expect(blocked.body.error.issues).toEqual([
@@ -219,15 +237,15 @@ describe("model registry API", () => {
     ]);
     expect((await api("GET", `${churn()}/versions/2`)).body.stage).toBe("None");
 
-    const noReason = await api("POST", `${churn()}/versions/2/stage`, { stage: "Production", overrideReason: "  " }, "bob");
+    const noReason = await api("POST", `${churn()}/versions/2/stage`, { stage: "Production", overrideReason: "  " }, as.bob());
     expect(noReason.status).toBe(400);
     expect(noReason.body.error.issues).toEqual([{ path: "overrideReason", message: "write why the gates are overridden" }]);
 
-    const forced = await api("POST", `${churn()}/versions/2/stage`, { stage: "Production", comment: "hotfix", overrideReason: "v1 leaks PII" }, "bob");
+    const forced = await api("POST", `${churn()}/versions/2/stage`, { stage: "Production", comment: "hotfix", overrideReason: "v1 leaks PII" }, as.bob());
     expect(forced.status).toBe(200);
     expect(forced.body).toMatchObject({ fromStage: "None", toStage: "Production", overridden: true, archived: [1], version: { version: 2, stage: "Production" } });
 
-    const staged = await api("POST", `${churn()}/versions/1/stage`, { stage: "Staging", expectedStage: "Archived" }, "alice");
+    const staged = await api("POST", `${churn()}/versions/1/stage`, { stage: "Staging", expectedStage: "Archived" }, as.alice());
     expect(staged.body).toMatchObject({ fromStage: "Archived", toStage: "Staging", gateResults: [], archived: [] });
     const stale = await api("POST", `${churn()}/versions/1/stage`, { stage: "None", expectedStage: "Production" });
     expect(stale.status).toBe(409);
@@ -245,13 +263,13 @@ describe("model registry API", () => {
     const { body } = await api("GET", `${churn()}/events?limit=100`);
     const trail = [...body.items].reverse().map((e: Json) => [e.kind, e.actor, e.version, e.fromStage, e.toStage, e.overrideReason, e.comment]);
     expect(trail).toEqual([
-      ["model_created", "alice", null, null, null, null, null],
-      ["version_created", "alice", 1, null, "None", null, null],
-      ["version_created", "anonymous", 2, null, "None", null, null],
-      ["stage_changed", "alice", 1, "None", "Production", null, "first release"],
-      ["stage_changed", "bob", 2, "None", "Production", "v1 leaks PII", "hotfix"],
-      ["stage_changed", "bob", 1, "Production", "Archived", null, "archived: version 2 was promoted to Production"],
-      ["stage_changed", "alice", 1, "Archived", "Staging", null, null],
+      ["model_created", "alice@example.com", null, null, null, null, null],
+      ["version_created", "alice@example.com", 1, null, "None", null, null],
+      ["version_created", 'token "bootstrap"', 2, null, "None", null, null],
+      ["stage_changed", "alice@example.com", 1, "None", "Production", null, "first release"],
+      ["stage_changed", "bob@example.com", 2, "None", "Production", "v1 leaks PII", "hotfix"],
+      ["stage_changed", "bob@example.com", 1, "Production", "Archived", null, "archived: version 2 was promoted to Production"],
+      ["stage_changed", "alice@example.com", 1, "Archived", "Staging", null, null],
     ]);
     const override = body.items.find((e: Json) => e.overrideReason);
     expect(override).toMatchObject({ id: expect.stringMatching(/^\d+$/), at: expect.any(String), alias: null, details: {} });
@@ -281,7 +299,7 @@ describe("model registry API", () => {
   });
 
   it("sets, moves and deletes aliases", async () => {
-    const set = await api("PUT", `${churn()}/aliases/champion`, { version: 2 }, "alice");
+    const set = await api("PUT", `${churn()}/aliases/champion`, { version: 2 }, as.alice());
     expect(set.status).toBe(200);
     expect(set.body.aliases).toEqual([{ alias: "champion", version: 2 }]);
     expect(set.body.versions.find((v: Json) => v.version === 2).aliases).toEqual(["champion"]);
@@ -336,13 +354,13 @@ describe("model registry API", () => {
   });
 
   it("edits models and versions", async () => {
-    const patched = await api("PATCH", churn(), { description: "v2", tags: { team: "core" }, gates: ["accuracy >= 0.9"] }, "carol");
+    const patched = await api("PATCH", churn(), { description: "v2", tags: { team: "core" }, gates: ["accuracy >= 0.9"] }, as.carol());
     expect(patched.status).toBe(200);
     expect(patched.body).toMatchObject({ description: "v2", tags: { team: "core" }, policy: { gates: ["accuracy >= 0.9"] } });
     const kinds = (await api("GET", `${churn()}/events?limit=2`)).body.items.map((e: Json) => [e.kind, e.actor, e.details]);
     expect(kinds).toEqual([
-      ["model_updated", "carol", {}],
-      ["policy_changed", "carol", { before: ["accuracy >= production.accuracy", "loss <= 0.5"], after: ["accuracy >= 0.9"] }],
+      ["model_updated", "carol@example.com", {}],
+      ["policy_changed", "carol@example.com", { before: ["accuracy >= production.accuracy", "loss <= 0.5"], after: ["accuracy >= 0.9"] }],
     ]);
     const version = await api("PATCH", `${churn()}/versions/1`, { description: "retrained", tags: { ok: "yes" } });
     expect(version.status).toBe(200);
@@ -354,7 +372,7 @@ describe("model registry API", () => {
     expect(res.status).toBe(302);
     const artifactId = (await api("GET", `${churn()}/versions/1`)).body.artifact.id;
     expect(res.headers.location).toBe(`/api/v1/projects/${project}/artifacts/${artifactId}/content`);
-    const content = await server.app.inject({ method: "GET", url: String(res.headers.location) });
+    const content = await server.app.inject({ method: "GET", url: String(res.headers.location), headers: bearer() });
     expect(content.statusCode).toBe(200);
     expect(content.body).toBe("weights for 0.94\n");
 
@@ -405,7 +423,7 @@ describe("model registry API", () => {
     expect(listed.body.items[1]).toEqual({ ...created.body, secret: undefined, lastDelivery: null });
     expect("secret" in listed.body.items[1]).toBe(false);
 
-    await api("PUT", `${churn()}/aliases/stable`, { version: 2 }, "dave");
+    await api("PUT", `${churn()}/aliases/stable`, { version: 2 }, as.dave());
     const hookId = created.body.id;
     const delivered = await waitFor(async () => {
       const { body } = await api("GET", `/projects/${project}/webhooks/${hookId}/deliveries`);
@@ -420,7 +438,7 @@ describe("model registry API", () => {
       createdAt: expect.any(String),
       deliveredAt: expect.any(String),
       attempts: [{ at: expect.any(String), durationMs: expect.any(Number), statusCode: 204, error: null }],
-      payload: expect.objectContaining({ event: "alias_set", model: "churn", version: 2, alias: "stable", actor: "dave", project }),
+      payload: expect.objectContaining({ event: "alias_set", model: "churn", version: 2, alias: "stable", actor: "dave@example.com", project }),
     });
     expect(received.some((r) => r.event === "alias_set" && r.body.alias === "stable")).toBe(true);
     const withLast = (await api("GET", `/projects/${project}/webhooks`)).body.items.find((w: Json) => w.id === hookId);
@@ -445,15 +463,15 @@ describe("model registry API", () => {
   it("deletes versions and models; a deleted model's audit trail stays readable", async () => {
     expect((await api("DELETE", `${models()}/scratch model/versions/1`)).status).toBe(204);
     expect((await api("GET", `${models()}/scratch model/versions/1`)).status).toBe(404);
-    expect((await api("DELETE", `${models()}/scratch model`, undefined, "erin")).status).toBe(204);
+    expect((await api("DELETE", `${models()}/scratch model`, undefined, as.erin())).status).toBe(204);
     expect((await api("GET", `${models()}/scratch model`)).status).toBe(404);
     const trail = await api("GET", `${models()}/scratch model/events`);
     expect(trail.status).toBe(200);
     expect(trail.body.items.map((e: Json) => [e.kind, e.actor])).toEqual([
-      ["model_deleted", "erin"],
-      ["version_deleted", "anonymous"],
-      ["version_created", "anonymous"],
-      ["model_created", "anonymous"],
+      ["model_deleted", "erin@example.com"],
+      ["version_deleted", 'token "bootstrap"'],
+      ["version_created", 'token "bootstrap"'],
+      ["model_created", 'token "bootstrap"'],
     ]);
   });
 

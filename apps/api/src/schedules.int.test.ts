@@ -6,7 +6,8 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createPrismaClient, type PrismaClient } from "@trellis/db";
 import { advanceBackfill, loadEngineConfig, tickSchedule } from "@trellis/engine";
 import { createApiServer, type ApiServer } from "./server.js";
-import { apiClient, type Json } from "../../../test/http.js";
+import { apiClient, bearer, type Json } from "../../../test/http.js";
+import { memberToken } from "../../../test/principals.js";
 
 /**
  * Schedules and backfills through the REST API, with real Postgres and Redis. No worker runs:
@@ -46,11 +47,20 @@ async function activeBackfillRuns(backfillId: string): Promise<number> {
   return db.run.count({ where: { id: { in: runIds }, status: { in: ["queued", "running"] } } });
 }
 
+/** Named members of the test project, each calling with a personal token. */
+const tokens: Record<string, string> = {};
+const as = {
+  bob: () => bearer(tokens.bob!),
+};
+
 beforeAll(async () => {
   db = createPrismaClient({ max: 5 });
   const config = loadEngineConfig({ dataDir: mkdtempSync(path.join(os.tmpdir(), "trellis-schedules-")) });
   server = await createApiServer({ db, config, queueName });
   await db.project.create({ data: { name: project } });
+  const { id: projectId } = await db.project.findUniqueOrThrow({ where: { name: project } });
+  tokens.bob = await memberToken(db, { projectId, email: "bob@example.com", role: "editor" });
+
   const pushed = await api("POST", `/projects/${project}/pipelines`, { spec });
   expect(pushed.status, JSON.stringify(pushed.body)).toBe(201);
 });
@@ -329,7 +339,7 @@ describe("schedules API", () => {
     expect(badDate.body.error.issues[0].path).toBe("from");
     expect((await api("POST", `${schedules()}/${randomUUID()}/backfills`, range)).status).toBe(404);
 
-    const created = await api("POST", backfills, { ...range, maxParallel: 2 }, "bob");
+    const created = await api("POST", backfills, { ...range, maxParallel: 2 }, as.bob());
     expect(created.status, JSON.stringify(created.body)).toBe(201);
     const b = created.body.backfill;
     expect(b).toEqual({
@@ -342,7 +352,7 @@ describe("schedules API", () => {
       state: "running",
       total: 5,
       counts: { waiting: 3, running: 2, succeeded: 0, failed: 0, cancelled: 0, skipped: 0 },
-      createdBy: "bob",
+      createdBy: "bob@example.com",
       createdAt: expect.stringMatching(ISO),
       finishedAt: null,
     });

@@ -7,6 +7,7 @@ import { createPrismaClient, type PrismaClient } from "@trellis/db";
 import { loadEngineConfig, logToRun, runTokenFor } from "@trellis/engine";
 import { startStepWorker, type StepWorkerHandle } from "../../worker/src/step-worker.js";
 import { createApiServer, type ApiServer } from "./server.js";
+import { bearer } from "../../../test/http.js";
 
 let server: ApiServer;
 let worker: StepWorkerHandle;
@@ -20,7 +21,7 @@ const gateDir = mkdtempSync(path.join(os.tmpdir(), "trellis-gates-"));
 type Json = any;
 
 async function api(method: string, url: string, body?: unknown, headers: Record<string, string> = {}) {
-  const res = await server.app.inject({ method: method as "GET", url: `/api/v1${url}`, headers, ...(body !== undefined ? { payload: body as object } : {}) });
+  const res = await server.app.inject({ method: method as "GET", url: `/api/v1${url}`, headers: { ...bearer(), ...headers }, ...(body !== undefined ? { payload: body as object } : {}) });
   return { status: res.statusCode, body: (res.body ? res.json() : null) as Json };
 }
 

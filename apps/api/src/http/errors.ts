@@ -1,7 +1,7 @@
 import type { FastifyError, FastifyInstance } from "fastify";
 import { hasZodFastifySchemaValidationErrors, isResponseSerializationError } from "fastify-type-provider-zod";
 import { ArtifactNotFoundError, ArtifactRangeError } from "@trellis/artifacts";
-import { DomainError, PromotionBlocked, type GateResult, type Issue } from "@trellis/engine";
+import { DomainError, PromotionBlocked, RateLimited, type GateResult, type Issue } from "@trellis/engine";
 
 /**
  * The one error body of the API: `{ error: { code, message, issues? } }`. A promotion blocked by
@@ -15,6 +15,9 @@ const STATUS_BY_CODE: Record<DomainError["code"], number> = {
   NOT_FOUND: 404,
   CONFLICT: 409,
   VALIDATION_FAILED: 400,
+  UNAUTHENTICATED: 401,
+  FORBIDDEN: 403,
+  RATE_LIMITED: 429,
 };
 
 function issuePath(context: string | undefined, instancePath: string): string {
@@ -36,6 +39,7 @@ export function registerErrorHandling(app: FastifyInstance): void {
           ...(err instanceof PromotionBlocked ? { gateResults: err.gateResults } : {}),
         },
       };
+      if (err instanceof RateLimited) void reply.header("retry-after", String(err.retryAfterSeconds));
       return reply.status(STATUS_BY_CODE[err.code]).send(body);
     }
     // The store's own messages name where it keeps the bytes: log them, answer in general terms.

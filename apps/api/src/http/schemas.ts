@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { CONCURRENCY_POLICIES, MODEL_STAGES, REPROCESS_POLICIES, RUN_STATUSES, STEP_STATUSES, WEBHOOK_EVENTS } from "@trellis/engine";
+import { CONCURRENCY_POLICIES, MODEL_STAGES, ROLES, REPROCESS_POLICIES, RUN_STATUSES, STEP_STATUSES, WEBHOOK_EVENTS } from "@trellis/engine";
 
 /** Request and response schemas: they validate, serialise and generate the OpenAPI document. */
 export const ErrorResponse = z
@@ -12,11 +12,53 @@ export const ErrorResponse = z
   })
   .meta({ id: "Error" });
 
-export const errorResponses = { 400: ErrorResponse, 404: ErrorResponse, 409: ErrorResponse };
+/** 401: not signed in (or a dead token); 403: the role is too low; 404 also when the project is not visible. */
+export const errorResponses = { 400: ErrorResponse, 401: ErrorResponse, 403: ErrorResponse, 404: ErrorResponse, 409: ErrorResponse };
 
 export const ProjectParams = z.object({ project: z.string().min(1).max(100) });
 
-export const Project = z.object({ id: z.string(), name: z.string(), description: z.string(), createdAt: z.string() }).meta({ id: "Project" });
+export const Role = z.enum(ROLES);
+
+/** A project with the caller's role on it (the UI hides what the role cannot do). */
+export const Project = z.object({ id: z.string(), name: z.string(), description: z.string(), createdAt: z.string(), role: Role }).meta({ id: "Project" });
+
+export const User = z
+  .object({ id: z.string(), email: z.string(), name: z.string(), instanceAdmin: z.boolean(), disabled: z.boolean(), createdAt: z.string(), lastSignInAt: z.string().nullable() })
+  .meta({ id: "User" });
+
+export const Member = z.object({ userId: z.string(), email: z.string(), name: z.string(), role: Role, createdAt: z.string() }).meta({ id: "Member" });
+
+export const ApiToken = z
+  .object({
+    id: z.string(),
+    name: z.string(),
+    kind: z.enum(["personal", "service"]),
+    project: z.string().nullable(),
+    role: Role,
+    prefix: z.string(),
+    owner: z.object({ email: z.string(), name: z.string() }).nullable(),
+    createdBy: z.string(),
+    createdAt: z.string(),
+    expiresAt: z.string().nullable(),
+    lastUsedAt: z.string().nullable(),
+    revokedAt: z.string().nullable(),
+  })
+  .meta({ id: "ApiToken" });
+
+export const CreatedApiToken = z.object({ token: ApiToken, secret: z.string().describe("The token itself: shown this once, stored only as a hash.") });
+
+export const CreateTokenFields = {
+  name: z.string().trim().min(1, "give the token a name").max(100),
+  role: Role,
+  expiresInDays: z.number().int().min(1).max(3650).optional().describe("Omit for a token that does not expire."),
+};
+
+export const AuditEvent = z
+  .object({ id: z.string(), at: z.string(), actor: z.string(), action: z.string(), target: z.string(), details: z.record(z.string(), z.unknown()), ip: z.string().nullable() })
+  .meta({ id: "AuditEvent" });
+
+export const AuditPage = z.object({ items: z.array(AuditEvent), nextCursor: z.string().nullable() });
+export const AuditQuery = z.object({ limit: z.coerce.number().int().min(1).max(200).default(50), cursor: z.string().regex(/^\d+$/, "cursor must come from nextCursor").optional() });
 
 export const RunStatus = z.enum(RUN_STATUSES);
 export const StepStatus = z.enum(STEP_STATUSES);

@@ -13,6 +13,9 @@ export type MlflowErrorCode =
   | "INVALID_STATE"
   | "BAD_REQUEST"
   | "ENDPOINT_NOT_FOUND"
+  | "UNAUTHENTICATED"
+  | "PERMISSION_DENIED"
+  | "REQUEST_LIMIT_EXCEEDED"
   | "INTERNAL_ERROR";
 
 export const MLFLOW_STATUS: Record<MlflowErrorCode, number> = {
@@ -22,6 +25,9 @@ export const MLFLOW_STATUS: Record<MlflowErrorCode, number> = {
   INVALID_STATE: 400,
   BAD_REQUEST: 400,
   ENDPOINT_NOT_FOUND: 404,
+  UNAUTHENTICATED: 401,
+  PERMISSION_DENIED: 403,
+  REQUEST_LIMIT_EXCEEDED: 429,
   INTERNAL_ERROR: 500,
 };
 
@@ -110,7 +116,8 @@ const JSON_ONLY = "Bad Request. Content-Type must be one of ['application/json']
 
 /**
  * Maps anything a route can throw to MLflow's error: our own MlflowError as is, DomainError
- * by code (NOT_FOUND → RESOURCE_DOES_NOT_EXIST, a promotion blocked by its gates →
+ * by code (NOT_FOUND → RESOURCE_DOES_NOT_EXIST, UNAUTHENTICATED / FORBIDDEN / RATE_LIMITED →
+ * UNAUTHENTICATED / PERMISSION_DENIED / REQUEST_LIMIT_EXCEEDED, a promotion blocked by its gates →
  * INVALID_STATE, the rest → INVALID_PARAMETER_VALUE naming every issue's path), zod
  * validation in MLflow's wording, Fastify's transport errors
  * (body, content type) as 400s. Null for an unexpected error (the caller logs it; 500).
@@ -120,6 +127,9 @@ export function toMlflowError(err: unknown, request: RequestLike): MlflowError |
   if (err instanceof MlflowError) return err;
   if (err instanceof DomainError) {
     if (err.code === "NOT_FOUND") return MlflowError.notFound(capitalize(err.message));
+    if (err.code === "UNAUTHENTICATED") return new MlflowError("UNAUTHENTICATED", capitalize(err.message));
+    if (err.code === "FORBIDDEN") return new MlflowError("PERMISSION_DENIED", capitalize(err.message));
+    if (err.code === "RATE_LIMITED") return new MlflowError("REQUEST_LIMIT_EXCEEDED", capitalize(err.message));
     if (err instanceof PromotionBlocked) return new MlflowError("INVALID_STATE", capitalize(err.message));
     const details = err.issues.map((i) => (i.path ? `${i.path}: ${i.message}` : i.message));
     return MlflowError.invalidParameter(details.length > 0 ? `${capitalize(err.message)}: ${details.join("; ")}` : capitalize(err.message));

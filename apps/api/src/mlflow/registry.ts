@@ -17,7 +17,7 @@ import {
 import { checkTagValue, checkTrackingKey } from "@trellis/tracking";
 import { MODEL_NAME_RE } from "@trellis/spec";
 import type { ApiDeps } from "../deps.js";
-import { actorOf } from "../http/actor.js";
+import { access, actorOf } from "../http/access.js";
 import { invalidValue, issuePath, MlflowError, missingValue } from "./errors.js";
 import { decodePageToken, encodePageToken } from "./page-token.js";
 import {
@@ -170,7 +170,7 @@ export const registryRoutes =
 
     // ---- registered models ---------------------------------------------------------------
 
-    app.post("/registered-models/create", { schema: { ...hidden, body: CreateRegisteredModelBody } }, async (request) => {
+    app.post("/registered-models/create", { config: { access: access.editor }, schema: { ...hidden, body: CreateRegisteredModelBody } }, async (request) => {
       const { id: projectId } = await project(request);
       const { name, description, tags } = request.body;
       try {
@@ -182,7 +182,7 @@ export const registryRoutes =
       return modelView(projectId, name);
     });
 
-    app.get("/registered-models/get", { schema: { ...hidden, querystring: RegisteredModelQuery } }, async (request) => {
+    app.get("/registered-models/get", { config: { access: access.viewer }, schema: { ...hidden, querystring: RegisteredModelQuery } }, async (request) => {
       const { id: projectId } = await project(request);
       return modelView(projectId, request.query.name);
     });
@@ -198,10 +198,10 @@ export const registryRoutes =
         ...(more ? { next_page_token: encodePageToken(offset + limit) } : {}),
       };
     };
-    app.get("/registered-models/search", { schema: { ...hidden, querystring: SearchRegistryQuery } }, (request) => searchModels(request, request.query));
-    app.post("/registered-models/search", { schema: { ...hidden, body: SearchRegistryBody } }, (request) => searchModels(request, request.body));
+    app.get("/registered-models/search", { config: { access: access.viewer }, schema: { ...hidden, querystring: SearchRegistryQuery } }, (request) => searchModels(request, request.query));
+    app.post("/registered-models/search", { config: { access: access.viewer }, schema: { ...hidden, body: SearchRegistryBody } }, (request) => searchModels(request, request.body));
 
-    app.patch("/registered-models/update", { schema: { ...hidden, body: UpdateRegisteredModelBody } }, async (request) => {
+    app.patch("/registered-models/update", { config: { access: access.editor }, schema: { ...hidden, body: UpdateRegisteredModelBody } }, async (request) => {
       const { id: projectId } = await project(request);
       const { name, description } = request.body;
       await modelRow(db, projectId, name);
@@ -209,7 +209,7 @@ export const registryRoutes =
       return modelView(projectId, name);
     });
 
-    app.post("/registered-models/rename", { schema: { ...hidden, body: RenameRegisteredModelBody } }, async (request) => {
+    app.post("/registered-models/rename", { config: { access: access.editor }, schema: { ...hidden, body: RenameRegisteredModelBody } }, async (request) => {
       const { id: projectId } = await project(request);
       const { name, new_name: newName } = request.body;
       if (!newName) throw MlflowError.invalidParameter(missingValue("new_name"));
@@ -223,7 +223,7 @@ export const registryRoutes =
       return modelView(projectId, newName);
     });
 
-    app.delete("/registered-models/delete", { schema: hidden }, async (request) => {
+    app.delete("/registered-models/delete", { config: { access: access.admin }, schema: hidden }, async (request) => {
       const { id: projectId } = await project(request);
       const { name } = deleteInput(DeleteRegisteredModelInput, request);
       await modelRow(db, projectId, name);
@@ -237,10 +237,10 @@ export const registryRoutes =
       const versions = await latestVersions(db, projectId, input.name, stages);
       return versions.length > 0 ? { model_versions: versions.map(modelVersionView) } : EMPTY;
     };
-    app.post("/registered-models/get-latest-versions", { schema: { ...hidden, body: GetLatestVersionsBody } }, (request) => getLatest(request, request.body));
-    app.get("/registered-models/get-latest-versions", { schema: { ...hidden, querystring: GetLatestVersionsQuery } }, (request) => getLatest(request, request.query));
+    app.post("/registered-models/get-latest-versions", { config: { access: access.viewer }, schema: { ...hidden, body: GetLatestVersionsBody } }, (request) => getLatest(request, request.body));
+    app.get("/registered-models/get-latest-versions", { config: { access: access.viewer }, schema: { ...hidden, querystring: GetLatestVersionsQuery } }, (request) => getLatest(request, request.query));
 
-    app.post("/registered-models/set-tag", { schema: { ...hidden, body: SetRegisteredModelTagBody } }, async (request) => {
+    app.post("/registered-models/set-tag", { config: { access: access.editor }, schema: { ...hidden, body: SetRegisteredModelTagBody } }, async (request) => {
       const { id: projectId } = await project(request);
       const { name, key } = request.body;
       await modelRow(db, projectId, name);
@@ -250,7 +250,7 @@ export const registryRoutes =
       return EMPTY;
     });
 
-    app.delete("/registered-models/delete-tag", { schema: hidden }, async (request) => {
+    app.delete("/registered-models/delete-tag", { config: { access: access.editor }, schema: hidden }, async (request) => {
       const { id: projectId } = await project(request);
       const { name, key } = deleteInput(DeleteRegisteredModelTagInput, request);
       await modelRow(db, projectId, name);
@@ -265,7 +265,7 @@ export const registryRoutes =
 
     // ---- aliases -------------------------------------------------------------------------
 
-    app.post("/registered-models/alias", { schema: { ...hidden, body: SetModelAliasBody } }, async (request) => {
+    app.post("/registered-models/alias", { config: { access: access.editor }, schema: { ...hidden, body: SetModelAliasBody } }, async (request) => {
       const { id: projectId } = await project(request);
       const { name, alias } = request.body;
       await modelRow(db, projectId, name);
@@ -273,7 +273,7 @@ export const registryRoutes =
       return EMPTY;
     });
 
-    app.delete("/registered-models/alias", { schema: hidden }, async (request) => {
+    app.delete("/registered-models/alias", { config: { access: access.editor }, schema: hidden }, async (request) => {
       const { id: projectId } = await project(request);
       const { name, alias } = deleteInput(ModelAliasInput, request);
       await modelRow(db, projectId, name);
@@ -286,14 +286,14 @@ export const registryRoutes =
       return EMPTY;
     });
 
-    app.get("/registered-models/alias", { schema: { ...hidden, querystring: ModelAliasInput } }, async (request) => {
+    app.get("/registered-models/alias", { config: { access: access.viewer }, schema: { ...hidden, querystring: ModelAliasInput } }, async (request) => {
       const { id: projectId } = await project(request);
       return { model_version: modelVersionView(await versionByAlias(db, projectId, request.query.name, request.query.alias)) };
     });
 
     // ---- model versions ------------------------------------------------------------------
 
-    app.post("/model-versions/create", { schema: { ...hidden, body: CreateModelVersionBody } }, async (request) => {
+    app.post("/model-versions/create", { config: { access: access.editor }, schema: { ...hidden, body: CreateModelVersionBody } }, async (request) => {
       const { id: projectId } = await project(request);
       const body = request.body;
       const runId = body.run_id ? normalizeRunId(body.run_id) : null;
@@ -311,7 +311,7 @@ export const registryRoutes =
       return versionView(projectId, body.name, created.version);
     });
 
-    app.get("/model-versions/get", { schema: { ...hidden, querystring: ModelVersionQuery } }, async (request) => {
+    app.get("/model-versions/get", { config: { access: access.viewer }, schema: { ...hidden, querystring: ModelVersionQuery } }, async (request) => {
       const { id: projectId } = await project(request);
       return versionView(projectId, request.query.name, versionNumber(request.query.version));
     });
@@ -327,10 +327,10 @@ export const registryRoutes =
         ...(more ? { next_page_token: encodePageToken(offset + limit) } : {}),
       };
     };
-    app.get("/model-versions/search", { schema: { ...hidden, querystring: SearchRegistryQuery } }, (request) => searchVersions(request, request.query));
-    app.post("/model-versions/search", { schema: { ...hidden, body: SearchRegistryBody } }, (request) => searchVersions(request, request.body));
+    app.get("/model-versions/search", { config: { access: access.viewer }, schema: { ...hidden, querystring: SearchRegistryQuery } }, (request) => searchVersions(request, request.query));
+    app.post("/model-versions/search", { config: { access: access.viewer }, schema: { ...hidden, body: SearchRegistryBody } }, (request) => searchVersions(request, request.body));
 
-    app.patch("/model-versions/update", { schema: { ...hidden, body: UpdateModelVersionBody } }, async (request) => {
+    app.patch("/model-versions/update", { config: { access: access.editor }, schema: { ...hidden, body: UpdateModelVersionBody } }, async (request) => {
       const { id: projectId } = await project(request);
       const { name, description } = request.body;
       const version = versionNumber(request.body.version);
@@ -339,7 +339,7 @@ export const registryRoutes =
       return versionView(projectId, name, version);
     });
 
-    app.delete("/model-versions/delete", { schema: hidden }, async (request) => {
+    app.delete("/model-versions/delete", { config: { access: access.admin }, schema: hidden }, async (request) => {
       const { id: projectId } = await project(request);
       const input = deleteInput(DeleteModelVersionInput, request);
       const version = versionNumber(input.version);
@@ -348,7 +348,7 @@ export const registryRoutes =
       return EMPTY;
     });
 
-    app.post("/model-versions/transition-stage", { schema: { ...hidden, body: TransitionStageBody } }, async (request) => {
+    app.post("/model-versions/transition-stage", { config: { access: access.editor }, schema: { ...hidden, body: TransitionStageBody } }, async (request) => {
       const { id: projectId } = await project(request);
       const { name } = request.body;
       const version = versionNumber(request.body.version);
@@ -385,7 +385,7 @@ export const registryRoutes =
       return versionView(projectId, name, version);
     });
 
-    app.get("/model-versions/get-download-uri", { schema: { ...hidden, querystring: ModelVersionQuery } }, async (request) => {
+    app.get("/model-versions/get-download-uri", { config: { access: access.viewer }, schema: { ...hidden, querystring: ModelVersionQuery } }, async (request) => {
       const { id: projectId, name: projectName } = await project(request);
       const v = await modelVersion(db, projectId, request.query.name, versionNumber(request.query.version));
       const artifact = v.artifactId ? await db.artifact.findUnique({ where: { id: v.artifactId }, select: { id: true } }) : null;
@@ -394,7 +394,7 @@ export const registryRoutes =
       return { artifact_uri: artifactUri };
     });
 
-    app.post("/model-versions/set-tag", { schema: { ...hidden, body: SetModelVersionTagBody } }, async (request) => {
+    app.post("/model-versions/set-tag", { config: { access: access.editor }, schema: { ...hidden, body: SetModelVersionTagBody } }, async (request) => {
       const { id: projectId } = await project(request);
       const { name, key } = request.body;
       const version = versionNumber(request.body.version);
@@ -405,7 +405,7 @@ export const registryRoutes =
       return EMPTY;
     });
 
-    app.delete("/model-versions/delete-tag", { schema: hidden }, async (request) => {
+    app.delete("/model-versions/delete-tag", { config: { access: access.editor }, schema: hidden }, async (request) => {
       const { id: projectId } = await project(request);
       const input = deleteInput(DeleteModelVersionTagInput, request);
       const version = versionNumber(input.version);

@@ -39,6 +39,7 @@ import {
   searchExperiments,
 } from "./store.js";
 import { experimentView, runInfoView, runView, USER_TAG } from "./views.js";
+import { access } from "../http/access.js";
 
 /**
  * The MLflow tracking REST API (2.0) over Trellis experiments and runs, and its model registry
@@ -174,7 +175,7 @@ const routes =
 
     // ---- experiments ----------------------------------------------------------------------
 
-    app.post("/experiments/create", { schema: { ...hidden, body: CreateExperimentBody } }, async (request) => {
+    app.post("/experiments/create", { config: { access: access.editor }, schema: { ...hidden, body: CreateExperimentBody } }, async (request) => {
       const { id: projectId } = await project(request);
       const { name, tags } = request.body;
       if ([...name].length > TRACKING_LIMITS.experimentNameLength) {
@@ -195,12 +196,12 @@ const routes =
       }
     });
 
-    app.get("/experiments/get", { schema: { ...hidden, querystring: GetExperimentQuery } }, async (request) => {
+    app.get("/experiments/get", { config: { access: access.viewer }, schema: { ...hidden, querystring: GetExperimentQuery } }, async (request) => {
       const { id: projectId } = await project(request);
       return { experiment: experimentView(await experimentById(db, projectId, request.query.experiment_id)) };
     });
 
-    app.get("/experiments/get-by-name", { schema: { ...hidden, querystring: GetExperimentByNameQuery } }, async (request) => {
+    app.get("/experiments/get-by-name", { config: { access: access.viewer }, schema: { ...hidden, querystring: GetExperimentByNameQuery } }, async (request) => {
       const { id: projectId } = await project(request);
       return { experiment: experimentView(await experimentByName(db, projectId, request.query.experiment_name)) };
     });
@@ -227,12 +228,12 @@ const routes =
         ...(more ? { next_page_token: encodePageToken(offset + limit) } : {}),
       };
     };
-    app.post("/experiments/search", { schema: { ...hidden, body: SearchExperimentsBody } }, (request) => searchExperimentsHandler(request, request.body));
-    app.get("/experiments/search", { schema: { ...hidden, querystring: SearchExperimentsQuery } }, (request) => searchExperimentsHandler(request, request.query));
+    app.post("/experiments/search", { config: { access: access.viewer }, schema: { ...hidden, body: SearchExperimentsBody } }, (request) => searchExperimentsHandler(request, request.body));
+    app.get("/experiments/search", { config: { access: access.viewer }, schema: { ...hidden, querystring: SearchExperimentsQuery } }, (request) => searchExperimentsHandler(request, request.query));
 
     // ---- runs -----------------------------------------------------------------------------
 
-    app.post("/runs/create", { schema: { ...hidden, body: CreateRunBody } }, async (request) => {
+    app.post("/runs/create", { config: { access: access.editor }, schema: { ...hidden, body: CreateRunBody } }, async (request) => {
       const { id: projectId } = await project(request);
       const body = request.body;
       const experiment = await experimentById(db, projectId, body.experiment_id || "0");
@@ -258,7 +259,7 @@ const routes =
       return { run: runView(run, {}) };
     });
 
-    app.post("/runs/update", { schema: { ...hidden, body: UpdateRunBody } }, async (request) => {
+    app.post("/runs/update", { config: { access: { ...access.editor, runToken: "write" } }, schema: { ...hidden, body: UpdateRunBody } }, async (request) => {
       const { id: projectId } = await project(request);
       const body = request.body;
       const run = await runById(db, projectId, runIdOf(body));
@@ -282,14 +283,14 @@ const routes =
       return { run_info: runInfoView(await runById(db, projectId, run.id)) };
     });
 
-    app.get("/runs/get", { schema: { ...hidden, querystring: GetRunQuery } }, async (request) => {
+    app.get("/runs/get", { config: { access: { ...access.viewer, runToken: "read" } }, schema: { ...hidden, querystring: GetRunQuery } }, async (request) => {
       const { id: projectId } = await project(request);
       const run = await runById(db, projectId, runIdOf(request.query));
       const metrics = await metricSummariesOf(db, [run.id]);
       return { run: runView(run, metrics.get(run.id) ?? {}) };
     });
 
-    app.post("/runs/search", { schema: { ...hidden, body: SearchRunsBody } }, async (request) => {
+    app.post("/runs/search", { config: { access: access.viewer }, schema: { ...hidden, body: SearchRunsBody } }, async (request) => {
       const { id: projectId } = await project(request);
       const body = request.body;
       const limit = checkMaxResults(body.max_results, MLFLOW_LIMITS.searchMaxResultsDefault, MLFLOW_LIMITS.searchMaxResultsThreshold);
@@ -327,14 +328,14 @@ const routes =
       return EMPTY;
     };
 
-    app.post("/runs/log-metric", { schema: { ...hidden, body: LogMetricBody } }, async (request) => {
+    app.post("/runs/log-metric", { config: { access: { ...access.editor, runToken: "write" } }, schema: { ...hidden, body: LogMetricBody } }, async (request) => {
       const { key, value, timestamp, step } = request.body;
       checkKey("metric", key, "key");
       checkTimestamp(timestamp, "timestamp");
       return log(request, runIdOf(request.body), { metrics: [{ key, value, timestamp, step: step ?? 0 }] });
     });
 
-    app.post("/runs/log-parameter", { schema: { ...hidden, body: LogParamBody } }, async (request) => {
+    app.post("/runs/log-parameter", { config: { access: { ...access.editor, runToken: "write" } }, schema: { ...hidden, body: LogParamBody } }, async (request) => {
       const { key } = request.body;
       const value = request.body.value ?? "";
       checkKey("param", key, "key");
@@ -344,12 +345,12 @@ const routes =
       return log(request, runIdOf(request.body), { params: { [key]: value } });
     });
 
-    app.post("/runs/set-tag", { schema: { ...hidden, body: SetTagBody } }, async (request) => {
+    app.post("/runs/set-tag", { config: { access: { ...access.editor, runToken: "write" } }, schema: { ...hidden, body: SetTagBody } }, async (request) => {
       const tags = tagRecord([{ key: request.body.key, value: request.body.value }], "tags");
       return log(request, runIdOf(request.body), { tags: Object.fromEntries(tags) });
     });
 
-    app.post("/runs/log-batch", { schema: { ...hidden, body: LogBatchBody } }, async (request) => {
+    app.post("/runs/log-batch", { config: { access: { ...access.editor, runToken: "write" } }, schema: { ...hidden, body: LogBatchBody } }, async (request) => {
       const { run_id } = request.body;
       const m = request.body.metrics ?? [];
       const p = request.body.params ?? [];
@@ -384,7 +385,7 @@ const routes =
       });
     });
 
-    app.get("/metrics/get-history", { schema: { ...hidden, querystring: GetMetricHistoryQuery } }, async (request) => {
+    app.get("/metrics/get-history", { config: { access: { ...access.viewer, runToken: "read" } }, schema: { ...hidden, querystring: GetMetricHistoryQuery } }, async (request) => {
       const { id: projectId } = await project(request);
       const query = request.query;
       const run = await runById(db, projectId, runIdOf(query));

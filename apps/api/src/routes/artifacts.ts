@@ -1,5 +1,5 @@
 import type { FastifyPluginAsyncZod } from "fastify-type-provider-zod";
-import { deleteRuns, projectByName } from "@trellis/engine";
+import { deleteRuns } from "@trellis/engine";
 import type { ApiDeps } from "../deps.js";
 import {
   ArtifactDetail,
@@ -19,14 +19,14 @@ import {
 import { describingLink, findArtifact, getArtifactDetail, listRunArtifacts, metadataOf } from "../queries/artifacts.js";
 import { openContent, previewContent } from "../queries/artifact-content.js";
 import { artifactLineage, runLineage } from "../queries/lineage.js";
+import { access, projectOf } from "../http/access.js";
 
 export const artifactRoutes = (deps: ApiDeps): FastifyPluginAsyncZod =>
   async (app) => {
-    const projectId = async (name: string) => (await projectByName(deps.db, name)).id;
 
     app.get(
       "/projects/:project/runs/:id/artifacts",
-      {
+      { config: { access: access.viewer },
         schema: {
           tags: ["artifacts"],
           summary: "A run's artifacts",
@@ -36,12 +36,12 @@ export const artifactRoutes = (deps: ApiDeps): FastifyPluginAsyncZod =>
           response: { 200: RunArtifactsResponse, ...errorResponses },
         },
       },
-      async (request) => listRunArtifacts(deps.db, await projectId(request.params.project), request.params.id),
+      async (request) => listRunArtifacts(deps.db, projectOf(request).id, request.params.id),
     );
 
     app.get(
       "/projects/:project/runs/:id/lineage",
-      {
+      { config: { access: access.viewer },
         schema: {
           tags: ["lineage"],
           summary: "A run's lineage graph",
@@ -50,12 +50,12 @@ export const artifactRoutes = (deps: ApiDeps): FastifyPluginAsyncZod =>
           response: { 200: LineageGraph, ...errorResponses },
         },
       },
-      async (request) => runLineage(deps.db, await projectId(request.params.project), request.params.id),
+      async (request) => runLineage(deps.db, projectOf(request).id, request.params.id),
     );
 
     app.get(
       "/projects/:project/artifacts/:id",
-      {
+      { config: { access: access.viewer },
         schema: {
           tags: ["artifacts"],
           summary: "An artifact",
@@ -64,12 +64,12 @@ export const artifactRoutes = (deps: ApiDeps): FastifyPluginAsyncZod =>
           response: { 200: ArtifactDetail, ...errorResponses },
         },
       },
-      async (request) => getArtifactDetail(deps.db, deps.artifacts, await projectId(request.params.project), request.params.id),
+      async (request) => getArtifactDetail(deps.db, deps.artifacts, projectOf(request).id, request.params.id),
     );
 
     app.get(
       "/projects/:project/artifacts/:id/content",
-      {
+      { config: { access: access.viewer },
         schema: {
           tags: ["artifacts"],
           summary: "Download an artifact",
@@ -81,7 +81,7 @@ export const artifactRoutes = (deps: ApiDeps): FastifyPluginAsyncZod =>
         },
       },
       async (request, reply) => {
-        const pid = await projectId(request.params.project);
+        const pid = projectOf(request).id;
         const artifact = await findArtifact(deps.db, pid, request.params.id);
         const link = await describingLink(deps.db, pid, artifact.id);
         const range = typeof request.headers.range === "string" ? request.headers.range : undefined;
@@ -99,7 +99,7 @@ export const artifactRoutes = (deps: ApiDeps): FastifyPluginAsyncZod =>
 
     app.get(
       "/projects/:project/artifacts/:id/preview",
-      {
+      { config: { access: access.viewer },
         schema: {
           tags: ["artifacts"],
           summary: "Preview an artifact",
@@ -111,7 +111,7 @@ export const artifactRoutes = (deps: ApiDeps): FastifyPluginAsyncZod =>
         },
       },
       async (request) => {
-        const pid = await projectId(request.params.project);
+        const pid = projectOf(request).id;
         const artifact = await findArtifact(deps.db, pid, request.params.id);
         const link = await describingLink(deps.db, pid, artifact.id);
         return previewContent(deps.artifacts, artifact, metadataOf(link?.metadata), request.query.path);
@@ -120,7 +120,7 @@ export const artifactRoutes = (deps: ApiDeps): FastifyPluginAsyncZod =>
 
     app.get(
       "/projects/:project/artifacts/:id/lineage",
-      {
+      { config: { access: access.viewer },
         schema: {
           tags: ["lineage"],
           summary: "An artifact's lineage graph",
@@ -132,7 +132,7 @@ export const artifactRoutes = (deps: ApiDeps): FastifyPluginAsyncZod =>
         },
       },
       async (request) =>
-        artifactLineage(deps.db, await projectId(request.params.project), request.params.id, {
+        artifactLineage(deps.db, projectOf(request).id, request.params.id, {
           direction: request.query.direction,
           depth: request.query.depth,
         }),
@@ -140,7 +140,7 @@ export const artifactRoutes = (deps: ApiDeps): FastifyPluginAsyncZod =>
 
     app.post(
       "/projects/:project/runs/delete",
-      {
+      { config: { access: access.admin },
         schema: {
           tags: ["runs"],
           summary: "Delete finished runs and the artifacts only they use",
@@ -154,7 +154,7 @@ export const artifactRoutes = (deps: ApiDeps): FastifyPluginAsyncZod =>
       async (request) => {
         const { runIds, finishedBefore, dryRun } = request.body;
         const result = await deleteRuns(deps.db, deps.artifacts, {
-          projectId: await projectId(request.params.project),
+          projectId: projectOf(request).id,
           ...(runIds ? { runIds } : {}),
           ...(finishedBefore ? { finishedBefore: new Date(finishedBefore) } : {}),
           dryRun,

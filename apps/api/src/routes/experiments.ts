@@ -1,6 +1,6 @@
 import type { FastifyPluginAsyncZod } from "fastify-type-provider-zod";
 import { z } from "zod";
-import { projectByName, validationFailed } from "@trellis/engine";
+import { validationFailed } from "@trellis/engine";
 import { parseOrderBy, parseRunFilter, type OrderBy } from "@trellis/tracking";
 import type { ApiDeps } from "../deps.js";
 import {
@@ -19,6 +19,7 @@ import {
 } from "../http/schemas.js";
 import { compareRuns, experimentColumns, experimentRunView, getExperiment, listExperiments, metricHistories, requireExperiment } from "../queries/experiments.js";
 import { searchRuns } from "../queries/run-search.js";
+import { access, projectOf } from "../http/access.js";
 
 /** Parses the filter and orderings of a runs query; errors name the parameter and the character. */
 export function parseRunQuery(filter: string, orderBy: string[], where = "query") {
@@ -36,27 +37,27 @@ export const experimentRoutes = (deps: ApiDeps): FastifyPluginAsyncZod =>
   async (app) => {
     app.get(
       "/projects/:project/experiments",
-      { schema: { tags: ["experiments"], summary: "List experiments, most recently run first", params: ProjectParams, response: { 200: z.object({ items: z.array(ExperimentSummary) }), ...errorResponses } } },
-      async (request) => listExperiments(deps.db, (await projectByName(deps.db, request.params.project)).id),
+      { config: { access: access.viewer }, schema: { tags: ["experiments"], summary: "List experiments, most recently run first", params: ProjectParams, response: { 200: z.object({ items: z.array(ExperimentSummary) }), ...errorResponses } } },
+      async (request) => listExperiments(deps.db, projectOf(request).id),
     );
 
     app.get(
       "/projects/:project/experiments/:id",
-      { schema: { tags: ["experiments"], summary: "Get an experiment", params: ExperimentParams, response: { 200: Experiment, ...errorResponses } } },
-      async (request) => getExperiment(deps.db, (await projectByName(deps.db, request.params.project)).id, request.params.id),
+      { config: { access: access.viewer }, schema: { tags: ["experiments"], summary: "Get an experiment", params: ExperimentParams, response: { 200: Experiment, ...errorResponses } } },
+      async (request) => getExperiment(deps.db, projectOf(request).id, request.params.id),
     );
 
     app.get(
       "/projects/:project/experiments/:id/columns",
-      {
+      { config: { access: access.viewer },
         schema: { tags: ["experiments"], summary: "Param, metric and tag keys used by the experiment's runs", params: ExperimentParams, response: { 200: ExperimentColumns, ...errorResponses } },
       },
-      async (request) => experimentColumns(deps.db, (await projectByName(deps.db, request.params.project)).id, request.params.id),
+      async (request) => experimentColumns(deps.db, projectOf(request).id, request.params.id),
     );
 
     app.get(
       "/projects/:project/experiments/:id/runs",
-      {
+      { config: { access: access.viewer },
         schema: {
           tags: ["experiments"],
           summary: "Search an experiment's runs",
@@ -68,7 +69,7 @@ export const experimentRoutes = (deps: ApiDeps): FastifyPluginAsyncZod =>
         },
       },
       async (request) => {
-        const project = await projectByName(deps.db, request.params.project);
+        const project = projectOf(request);
         await requireExperiment(deps.db, project.id, request.params.id);
         const { filter, orderBy, offset, limit } = request.query;
         const { runs, total } = await searchRuns(deps.db, { projectId: project.id, experimentIds: [request.params.id], ...parseRunQuery(filter, orderBy), offset, limit, withTotal: true });
@@ -78,7 +79,7 @@ export const experimentRoutes = (deps: ApiDeps): FastifyPluginAsyncZod =>
 
     app.get(
       "/projects/:project/compare",
-      {
+      { config: { access: access.viewer },
         schema: {
           tags: ["experiments"],
           summary: "Compare runs: params, metric summaries and steps of each",
@@ -88,12 +89,12 @@ export const experimentRoutes = (deps: ApiDeps): FastifyPluginAsyncZod =>
           response: { 200: CompareResponse, ...errorResponses },
         },
       },
-      async (request) => compareRuns(deps.db, (await projectByName(deps.db, request.params.project)).id, request.query.runs),
+      async (request) => compareRuns(deps.db, projectOf(request).id, request.query.runs),
     );
 
     app.get(
       "/projects/:project/metrics/history",
-      {
+      { config: { access: access.viewer },
         schema: {
           tags: ["experiments"],
           summary: "Downsampled metric histories for charts",
@@ -105,7 +106,7 @@ export const experimentRoutes = (deps: ApiDeps): FastifyPluginAsyncZod =>
         },
       },
       async (request, reply) => {
-        const project = await projectByName(deps.db, request.params.project);
+        const project = projectOf(request);
         const { runs, keys, maxPoints, envelope } = request.query;
         const body = await metricHistories(deps.db, project.id, runs, keys, maxPoints, envelope);
         // Serialised directly: validating ~10^5 numbers against the schema would cost more than the query.

@@ -1,6 +1,7 @@
 import type { FastifyPluginAsyncZod } from "fastify-type-provider-zod";
 import { z } from "zod";
 import type { ApiDeps } from "../deps.js";
+import { access } from "../http/access.js";
 
 const withTimeout = <T>(p: Promise<T>, ms: number) =>
   Promise.race([p, new Promise<never>((_, reject) => setTimeout(() => reject(new Error(`no answer within ${ms} ms`)), ms).unref())]);
@@ -20,7 +21,7 @@ export const healthRoutes = (deps: ApiDeps): FastifyPluginAsyncZod =>
   async (app) => {
     app.get(
       "/health",
-      { schema: { summary: "Liveness of the API and its dependencies", tags: ["system"], response: { 200: Health, 503: Health } } },
+      { config: { access: access.public }, schema: { summary: "Liveness of the API and its dependencies", tags: ["system"], response: { 200: Health, 503: Health } } },
       async (_request, reply) => {
         const [postgres, redis] = await Promise.all([check(() => deps.db.$queryRaw`SELECT 1`), check(() => deps.ping.redis())]);
         const ok = postgres === "ok" && redis === "ok";

@@ -3,6 +3,7 @@ import { logChannel, readLogLines, type LogLineMessage } from "@trellis/engine";
 import type { ApiDeps } from "../deps.js";
 import { LogsQuery, LogsResponse, StepParams, errorResponses } from "../http/schemas.js";
 import { findStep } from "../queries/steps.js";
+import { access, projectOf } from "../http/access.js";
 
 const FINISHED = new Set(["succeeded", "failed", "cancelled", "skipped"]);
 
@@ -22,7 +23,7 @@ export const logRoutes = (deps: ApiDeps): FastifyPluginAsyncZod =>
   async (app) => {
     app.get(
       "/projects/:project/runs/:id/steps/:step/logs",
-      {
+      { config: { access: access.viewer },
         schema: {
           tags: ["logs"],
           summary: "Read a step attempt's stored log",
@@ -44,7 +45,7 @@ export const logRoutes = (deps: ApiDeps): FastifyPluginAsyncZod =>
 
     app.get(
       "/projects/:project/runs/:id/steps/:step/logs/stream",
-      {
+      { config: { access: access.viewer },
         schema: {
           tags: ["logs"],
           summary: "Follow a step attempt's log (Server-Sent Events)",
@@ -68,8 +69,6 @@ export const logRoutes = (deps: ApiDeps): FastifyPluginAsyncZod =>
           "cache-control": "no-cache, no-transform",
           connection: "keep-alive",
           "x-accel-buffering": "no",
-          // The stream bypasses Fastify's reply, so CORS headers are set here.
-          ...(request.headers.origin ? { "access-control-allow-origin": request.headers.origin, vary: "Origin" } : {}),
         });
         res.write(": connected\n\n");
         const send = (event: string, data: unknown) => {

@@ -9,14 +9,13 @@ import {
   deleteModelAlias,
   deleteModelVersion,
   notFound,
-  projectByName,
   setModelAlias,
   transitionModelVersion,
   updateModel,
   updateModelVersion,
 } from "@trellis/engine";
 import type { ApiDeps } from "../deps.js";
-import { actorOf } from "../http/actor.js";
+import { access, actorOf, projectOf, requireRole } from "../http/access.js";
 import {
   CreateModelBody,
   CreateModelVersionBody,
@@ -44,16 +43,15 @@ import { findVersion, getModelDetail, getVersionView, listModelEvents, listModel
 
 const tags = ["models"];
 const NoContent = { 204: z.null(), ...errorResponses };
-const ACTOR_NOTE = "The change is recorded in the model's audit trail as made by the X-Trellis-Actor header (default anonymous).";
+const ACTOR_NOTE = "The change is recorded in the model's audit trail as made by the caller (a user's email, or a service token's name).";
 
 /** The model registry: models, versions from runs' artifact outputs, stages with promotion gates, aliases and the audit trail. */
 export const modelRoutes = (deps: ApiDeps): FastifyPluginAsyncZod =>
   async (app) => {
-    const projectId = async (name: string) => (await projectByName(deps.db, name)).id;
 
     app.get(
       "/projects/:project/models",
-      {
+      { config: { access: access.viewer },
         schema: {
           tags,
           summary: "List registered models",
@@ -63,12 +61,12 @@ export const modelRoutes = (deps: ApiDeps): FastifyPluginAsyncZod =>
           response: { 200: z.object({ items: z.array(ModelSummary) }), ...errorResponses },
         },
       },
-      async (request) => listModels(deps.db, await projectId(request.params.project), request.query.q),
+      async (request) => listModels(deps.db, projectOf(request).id, request.query.q),
     );
 
     app.post(
       "/projects/:project/models",
-      {
+      { config: { access: access.editor },
         schema: {
           tags,
           summary: "Register a model",
@@ -79,7 +77,7 @@ export const modelRoutes = (deps: ApiDeps): FastifyPluginAsyncZod =>
         },
       },
       async (request, reply) => {
-        const pid = await projectId(request.params.project);
+        const pid = projectOf(request).id;
         const { name, description, tags: modelTags, gates } = request.body;
         // Checked here too, so that an issue names the request's field (gates[i]).
         if (gates) checkGates(gates, "gates");
@@ -90,15 +88,15 @@ export const modelRoutes = (deps: ApiDeps): FastifyPluginAsyncZod =>
 
     app.get(
       "/projects/:project/models/:name",
-      {
+      { config: { access: access.viewer },
         schema: { tags, summary: "A registered model with its versions (newest first)", params: ModelParams, response: { 200: ModelDetail, ...errorResponses } },
       },
-      async (request) => getModelDetail(deps.db, await projectId(request.params.project), request.params.name),
+      async (request) => getModelDetail(deps.db, projectOf(request).id, request.params.name),
     );
 
     app.patch(
       "/projects/:project/models/:name",
-      {
+      { config: { access: access.editor },
         schema: {
           tags,
           summary: "Edit a model's description, tags or promotion gates",
@@ -109,7 +107,7 @@ export const modelRoutes = (deps: ApiDeps): FastifyPluginAsyncZod =>
         },
       },
       async (request) => {
-        const pid = await projectId(request.params.project);
+        const pid = projectOf(request).id;
         const { description, tags: modelTags, gates } = request.body;
         if (gates) checkGates(gates, "gates");
         await updateModel(deps, { projectId: pid, name: request.params.name, description, tags: modelTags, gates, actor: actorOf(request) });
@@ -119,7 +117,7 @@ export const modelRoutes = (deps: ApiDeps): FastifyPluginAsyncZod =>
 
     app.delete(
       "/projects/:project/models/:name",
-      {
+      { config: { access: access.admin },
         schema: {
           tags,
           summary: "Delete a model and its versions",
@@ -129,7 +127,7 @@ export const modelRoutes = (deps: ApiDeps): FastifyPluginAsyncZod =>
         },
       },
       async (request, reply) => {
-        await deleteModel(deps, { projectId: await projectId(request.params.project), name: request.params.name, actor: actorOf(request) });
+        await deleteModel(deps, { projectId: projectOf(request).id, name: request.params.name, actor: actorOf(request) });
         return reply.status(204).send(null);
       },
     );
@@ -138,7 +136,7 @@ export const modelRoutes = (deps: ApiDeps): FastifyPluginAsyncZod =>
 
     app.post(
       "/projects/:project/models/:name/versions",
-      {
+      { config: { access: access.editor },
         schema: {
           tags,
           summary: "Register a run's artifact output as a new version",
@@ -149,7 +147,7 @@ export const modelRoutes = (deps: ApiDeps): FastifyPluginAsyncZod =>
         },
       },
       async (request, reply) => {
-        const pid = await projectId(request.params.project);
+        const pid = projectOf(request).id;
         const { runId, stepName, outputName, description, tags: versionTags, createModel: create } = request.body;
         const created = await createModelVersion(deps, {
           projectId: pid,
@@ -168,13 +166,13 @@ export const modelRoutes = (deps: ApiDeps): FastifyPluginAsyncZod =>
 
     app.get(
       "/projects/:project/models/:name/versions/:version",
-      { schema: { tags, summary: "A model version", params: ModelVersionParams, response: { 200: ModelVersionView, ...errorResponses } } },
-      async (request) => getVersionView(deps.db, await projectId(request.params.project), request.params.name, request.params.version),
+      { config: { access: access.viewer }, schema: { tags, summary: "A model version", params: ModelVersionParams, response: { 200: ModelVersionView, ...errorResponses } } },
+      async (request) => getVersionView(deps.db, projectOf(request).id, request.params.name, request.params.version),
     );
 
     app.patch(
       "/projects/:project/models/:name/versions/:version",
-      {
+      { config: { access: access.editor },
         schema: {
           tags,
           summary: "Edit a version's description or tags",
@@ -185,7 +183,7 @@ export const modelRoutes = (deps: ApiDeps): FastifyPluginAsyncZod =>
         },
       },
       async (request) => {
-        const pid = await projectId(request.params.project);
+        const pid = projectOf(request).id;
         const { name, version } = request.params;
         await updateModelVersion(deps, { projectId: pid, modelName: name, version, description: request.body.description, tags: request.body.tags, actor: actorOf(request) });
         return getVersionView(deps.db, pid, name, version);
@@ -194,39 +192,40 @@ export const modelRoutes = (deps: ApiDeps): FastifyPluginAsyncZod =>
 
     app.delete(
       "/projects/:project/models/:name/versions/:version",
-      {
+      { config: { access: access.admin },
         schema: { tags, summary: "Delete a model version", description: `Its aliases go with it. ${ACTOR_NOTE}`, params: ModelVersionParams, response: NoContent },
       },
       async (request, reply) => {
         const { name, version } = request.params;
-        await deleteModelVersion(deps, { projectId: await projectId(request.params.project), modelName: name, version, actor: actorOf(request) });
+        await deleteModelVersion(deps, { projectId: projectOf(request).id, modelName: name, version, actor: actorOf(request) });
         return reply.status(204).send(null);
       },
     );
 
     app.post(
       "/projects/:project/models/:name/versions/:version/stage",
-      {
+      { config: { access: access.editor },
         schema: {
           tags,
           summary: "Move a version to a stage",
           description: [
             "Promotion to Production first checks the model's gates against the version's run metrics (and the current Production version's).",
             "A failing gate blocks it with a 409 whose issues name each failing gate (policy.gates[i]) and by how much it missed; gateResults has every gate's result.",
-            "overrideReason promotes anyway and records why (it must not be empty).",
+            "overrideReason promotes anyway and records why (it must not be empty); it needs the admin role (403 otherwise).",
             "The current Production version is archived unless archiveExisting is false.",
             "expectedStage: 409 unless the version is still in that stage.",
             ACTOR_NOTE,
           ].join(" "),
           params: ModelVersionParams,
           body: TransitionBody,
-          response: { 200: TransitionResponse, 400: ErrorResponse, 404: ErrorResponse, 409: PromotionBlockedResponse },
+          response: { 200: TransitionResponse, 400: ErrorResponse, 401: ErrorResponse, 403: ErrorResponse, 404: ErrorResponse, 409: PromotionBlockedResponse },
         },
       },
       async (request) => {
-        const pid = await projectId(request.params.project);
+        const pid = projectOf(request).id;
         const { name, version } = request.params;
         const { stage, comment, archiveExisting, overrideReason, expectedStage } = request.body;
+        if (overrideReason !== undefined) requireRole(request, "admin", "overriding promotion gates");
         const result = await transitionModelVersion(deps, {
           projectId: pid,
           modelName: name,
@@ -251,7 +250,7 @@ export const modelRoutes = (deps: ApiDeps): FastifyPluginAsyncZod =>
 
     app.get(
       "/projects/:project/models/:name/versions/:version/gates",
-      {
+      { config: { access: access.viewer },
         schema: {
           tags,
           summary: "Check the promotion gates",
@@ -262,13 +261,13 @@ export const modelRoutes = (deps: ApiDeps): FastifyPluginAsyncZod =>
       },
       async (request) => {
         const { name, version } = request.params;
-        return { gateResults: await checkPromotionGates(deps.db, { projectId: await projectId(request.params.project), modelName: name, version }) };
+        return { gateResults: await checkPromotionGates(deps.db, { projectId: projectOf(request).id, modelName: name, version }) };
       },
     );
 
     app.get(
       "/projects/:project/models/:name/versions/:version/download",
-      {
+      { config: { access: access.viewer },
         schema: {
           tags,
           summary: "Download a version's artifact",
@@ -279,7 +278,7 @@ export const modelRoutes = (deps: ApiDeps): FastifyPluginAsyncZod =>
       },
       async (request, reply) => {
         const { project, name, version } = request.params;
-        const { row } = await findVersion(deps.db, await projectId(project), name, version);
+        const { row } = await findVersion(deps.db, projectOf(request).id, name, version);
         const artifact = row.artifactId ? await deps.db.artifact.findUnique({ where: { id: row.artifactId }, select: { id: true } }) : null;
         if (!artifact) {
           throw notFound(
@@ -296,7 +295,7 @@ export const modelRoutes = (deps: ApiDeps): FastifyPluginAsyncZod =>
 
     app.put(
       "/projects/:project/models/:name/aliases/:alias",
-      {
+      { config: { access: access.editor },
         schema: {
           tags,
           summary: "Point an alias at a version",
@@ -307,7 +306,7 @@ export const modelRoutes = (deps: ApiDeps): FastifyPluginAsyncZod =>
         },
       },
       async (request) => {
-        const pid = await projectId(request.params.project);
+        const pid = projectOf(request).id;
         const { name, alias } = request.params;
         await setModelAlias(deps, { projectId: pid, modelName: name, alias, version: request.body.version, actor: actorOf(request) });
         return getModelDetail(deps.db, pid, name);
@@ -316,10 +315,10 @@ export const modelRoutes = (deps: ApiDeps): FastifyPluginAsyncZod =>
 
     app.delete(
       "/projects/:project/models/:name/aliases/:alias",
-      { schema: { tags, summary: "Delete an alias", description: ACTOR_NOTE, params: ModelAliasParams, response: NoContent } },
+      { config: { access: access.editor }, schema: { tags, summary: "Delete an alias", description: ACTOR_NOTE, params: ModelAliasParams, response: NoContent } },
       async (request, reply) => {
         const { name, alias } = request.params;
-        await deleteModelAlias(deps, { projectId: await projectId(request.params.project), modelName: name, alias, actor: actorOf(request) });
+        await deleteModelAlias(deps, { projectId: projectOf(request).id, modelName: name, alias, actor: actorOf(request) });
         return reply.status(204).send(null);
       },
     );
@@ -328,7 +327,7 @@ export const modelRoutes = (deps: ApiDeps): FastifyPluginAsyncZod =>
 
     app.get(
       "/projects/:project/models/:name/events",
-      {
+      { config: { access: access.viewer },
         schema: {
           tags,
           summary: "A model's audit trail, newest first",
@@ -340,7 +339,7 @@ export const modelRoutes = (deps: ApiDeps): FastifyPluginAsyncZod =>
         },
       },
       async (request) =>
-        listModelEvents(deps.db, await projectId(request.params.project), request.params.name, {
+        listModelEvents(deps.db, projectOf(request).id, request.params.name, {
           ...(request.query.before ? { before: request.query.before } : {}),
           limit: request.query.limit,
         }),

@@ -1,9 +1,10 @@
 import type { FastifyPluginAsyncZod } from "fastify-type-provider-zod";
 import { z } from "zod";
-import { projectByName, pushPipeline } from "@trellis/engine";
+import { pushPipeline } from "@trellis/engine";
 import type { ApiDeps } from "../deps.js";
 import { PipelineSummary, ProjectParams, PushPipelineBody, PushPipelineResponse, VersionDetail, VersionSummary, errorResponses } from "../http/schemas.js";
 import { getPipeline, getVersion, getVersionSummary, listPipelines, pipelineSummary } from "../queries/pipelines.js";
+import { access, projectOf } from "../http/access.js";
 
 const PipelineParams = ProjectParams.extend({ name: z.string().min(1).max(100) });
 
@@ -11,13 +12,13 @@ export const pipelineRoutes = (deps: ApiDeps): FastifyPluginAsyncZod =>
   async (app) => {
     app.get(
       "/projects/:project/pipelines",
-      { schema: { tags: ["pipelines"], summary: "List pipelines", params: ProjectParams, response: { 200: z.object({ items: z.array(PipelineSummary) }), ...errorResponses } } },
-      async (request) => listPipelines(deps.db, (await projectByName(deps.db, request.params.project)).id),
+      { config: { access: access.viewer }, schema: { tags: ["pipelines"], summary: "List pipelines", params: ProjectParams, response: { 200: z.object({ items: z.array(PipelineSummary) }), ...errorResponses } } },
+      async (request) => listPipelines(deps.db, projectOf(request).id),
     );
 
     app.post(
       "/projects/:project/pipelines",
-      {
+      { config: { access: access.editor },
         bodyLimit: 64 * 1024 * 1024,
         schema: {
           tags: ["pipelines"],
@@ -29,7 +30,7 @@ export const pipelineRoutes = (deps: ApiDeps): FastifyPluginAsyncZod =>
         },
       },
       async (request, reply) => {
-        const project = await projectByName(deps.db, request.params.project);
+        const project = projectOf(request);
         const pushed = await pushPipeline(deps.db, { projectId: project.id, spec: request.body.spec, ...(request.body.code ? { code: request.body.code } : {}) });
         const [pipeline, version] = await Promise.all([pipelineSummary(deps.db, pushed.pipelineId), getVersionSummary(deps.db, pushed.pipelineId, pushed.version)]);
         return reply.status(pushed.created ? 201 : 200).send({ pipeline, version, created: pushed.created });
@@ -38,7 +39,7 @@ export const pipelineRoutes = (deps: ApiDeps): FastifyPluginAsyncZod =>
 
     app.get(
       "/projects/:project/pipelines/:name",
-      {
+      { config: { access: access.viewer },
         schema: {
           tags: ["pipelines"],
           summary: "Get a pipeline and its versions",
@@ -46,12 +47,12 @@ export const pipelineRoutes = (deps: ApiDeps): FastifyPluginAsyncZod =>
           response: { 200: z.object({ pipeline: PipelineSummary, versions: z.array(VersionSummary) }), ...errorResponses },
         },
       },
-      async (request) => getPipeline(deps.db, (await projectByName(deps.db, request.params.project)).id, request.params.name),
+      async (request) => getPipeline(deps.db, projectOf(request).id, request.params.name),
     );
 
     app.get(
       "/projects/:project/pipelines/:name/versions/:version",
-      {
+      { config: { access: access.viewer },
         schema: {
           tags: ["pipelines"],
           summary: "Get one version: spec text and normalised spec",
@@ -59,6 +60,6 @@ export const pipelineRoutes = (deps: ApiDeps): FastifyPluginAsyncZod =>
           response: { 200: VersionDetail, ...errorResponses },
         },
       },
-      async (request) => getVersion(deps.db, (await projectByName(deps.db, request.params.project)).id, request.params.name, request.params.version),
+      async (request) => getVersion(deps.db, projectOf(request).id, request.params.name, request.params.version),
     );
   };

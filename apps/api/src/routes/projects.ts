@@ -1,26 +1,48 @@
 import type { FastifyPluginAsyncZod } from "fastify-type-provider-zod";
 import { z } from "zod";
-import { conflict, projectByName } from "@trellis/engine";
+import { conflict, createProjectAs, forbidden, type Role } from "@trellis/engine";
 import { Prisma } from "@trellis/db";
 import type { ApiDeps } from "../deps.js";
+import { access, actorOf, actorUserIdOf, clientIp, projectOf, type Principal } from "../http/access.js";
+import { roleOn } from "../http/access-control.js";
 import { Project, ProjectParams, errorResponses } from "../http/schemas.js";
 import { iso } from "../queries/iso.js";
 
-const toJson = (p: { id: string; name: string; description: string; createdAt: Date }) => ({ ...p, createdAt: iso(p.createdAt) });
+const toJson = (p: { id: string; name: string; description: string; createdAt: Date }, role: Role) => ({ ...p, createdAt: iso(p.createdAt), role });
+
+/** The projects the caller can see, by name, with its role on each. */
+export async function visibleProjects(deps: ApiDeps, principal: Principal) {
+  const all = await deps.db.project.findMany({ orderBy: { name: "asc" } });
+  if ((principal.kind === "user" || principal.kind === "token") && principal.instanceAdmin) return all.map((p) => ({ ...p, role: "admin" as Role }));
+  if (principal.kind === "user") {
+    const memberships = await deps.db.projectMember.findMany({ where: { userId: principal.userId }, select: { projectId: true, role: true } });
+    const roles = new Map(memberships.map((m) => [m.projectId, m.role as Role]));
+    return all.flatMap((p) => (roles.has(p.id) ? [{ ...p, role: roles.get(p.id)! }] : []));
+  }
+  if (principal.kind === "token" && principal.projectId) {
+    const project = all.find((p) => p.id === principal.projectId);
+    const role = project ? await roleOn(deps, principal, project.id) : null;
+    return project && role ? [{ ...project, role }] : [];
+  }
+  return [];
+}
 
 export const projectRoutes = (deps: ApiDeps): FastifyPluginAsyncZod =>
   async (app) => {
-    app.get("/projects", { schema: { tags: ["projects"], summary: "List projects", response: { 200: z.object({ items: z.array(Project) }) } } }, async () => {
-      const rows = await deps.db.project.findMany({ orderBy: { name: "asc" } });
-      return { items: rows.map(toJson) };
-    });
+    app.get(
+      "/projects",
+      { config: { access: access.signedIn }, schema: { tags: ["projects"], summary: "List the projects you can see", response: { 200: z.object({ items: z.array(Project) }), ...errorResponses } } },
+      async (request) => ({ items: (await visibleProjects(deps, request.principal)).map((p) => toJson(p, p.role)) }),
+    );
 
     app.post(
       "/projects",
       {
+        config: { access: access.signedIn },
         schema: {
           tags: ["projects"],
           summary: "Create a project",
+          description: "Any signed-in user may create a project and becomes its admin. Tokens scoped to a project cannot.",
           body: z.object({
             name: z.string().regex(/^[a-z0-9][a-z0-9-]{0,62}$/, "use lowercase letters, digits and dashes (max 63)"),
             description: z.string().max(2000).default(""),
@@ -29,9 +51,11 @@ export const projectRoutes = (deps: ApiDeps): FastifyPluginAsyncZod =>
         },
       },
       async (request, reply) => {
+        const p = request.principal;
+        if (p.kind === "token" && !p.instanceAdmin) throw forbidden("a token scoped to a project cannot create projects");
         try {
-          const created = await deps.db.project.create({ data: request.body });
-          return reply.status(201).send(toJson(created));
+          const created = await createProjectAs(deps.db, { ...request.body, actor: actorOf(request), actorUserId: actorUserIdOf(request), ip: clientIp(request) });
+          return reply.status(201).send(toJson(created, "admin"));
         } catch (err) {
           if (err instanceof Prisma.PrismaClientKnownRequestError && err.code === "P2002") throw conflict(`project "${request.body.name}" already exists`);
           throw err;
@@ -41,10 +65,7 @@ export const projectRoutes = (deps: ApiDeps): FastifyPluginAsyncZod =>
 
     app.get(
       "/projects/:project",
-      { schema: { tags: ["projects"], summary: "Get a project", params: ProjectParams, response: { 200: Project, ...errorResponses } } },
-      async (request) => {
-        const { id } = await projectByName(deps.db, request.params.project);
-        return toJson(await deps.db.project.findUniqueOrThrow({ where: { id } }));
-      },
+      { config: { access: access.viewer }, schema: { tags: ["projects"], summary: "Get a project, with your role on it", params: ProjectParams, response: { 200: Project, ...errorResponses } } },
+      async (request) => toJson(await deps.db.project.findUniqueOrThrow({ where: { id: projectOf(request).id } }), request.role ?? "viewer"),
     );
   };

@@ -1,7 +1,7 @@
 import type { FastifyPluginAsyncZod } from "fastify-type-provider-zod";
 import { z } from "zod";
 import type { FastifyRequest } from "fastify";
-import { annotateRun, cancelRun, createRun, isTerminalRunStatus, logToRun, projectByName, rerunRun, retryFailedSteps, verifyRunToken } from "@trellis/engine";
+import { annotateRun, cancelRun, createRun, isTerminalRunStatus, logToRun, rerunRun, retryFailedSteps, verifyRunToken } from "@trellis/engine";
 import type { ApiDeps } from "../deps.js";
 import {
   CreateRunBody,
@@ -18,6 +18,7 @@ import {
   errorResponses,
 } from "../http/schemas.js";
 import { getRunDetail, listRuns } from "../queries/runs.js";
+import { access, projectOf } from "../http/access.js";
 
 /** The body's idempotency key, else the Idempotency-Key header. */
 function idempotencyKeyOf(request: FastifyRequest, fromBody: string | undefined): { idempotencyKey?: string } {
@@ -33,7 +34,7 @@ export const runRoutes = (deps: ApiDeps): FastifyPluginAsyncZod =>
   async (app) => {
     app.post(
       "/projects/:project/runs",
-      {
+      { config: { access: access.editor },
         schema: {
           tags: ["runs"],
           summary: "Start a run",
@@ -44,7 +45,7 @@ export const runRoutes = (deps: ApiDeps): FastifyPluginAsyncZod =>
         },
       },
       async (request, reply) => {
-        const project = await projectByName(deps.db, request.params.project);
+        const project = projectOf(request);
         const { pipeline, version, params, experiment, name, noCache } = request.body;
         const started = await createRun(deps, {
           projectId: project.id,
@@ -62,7 +63,7 @@ export const runRoutes = (deps: ApiDeps): FastifyPluginAsyncZod =>
 
     app.post(
       "/projects/:project/runs/:id/rerun",
-      {
+      { config: { access: access.editor },
         schema: {
           tags: ["runs"],
           summary: "Rerun: a new run of the same pipeline version in the same experiment",
@@ -73,7 +74,7 @@ export const runRoutes = (deps: ApiDeps): FastifyPluginAsyncZod =>
         },
       },
       async (request, reply) => {
-        const project = await projectByName(deps.db, request.params.project);
+        const project = projectOf(request);
         const { params, name, noCache } = request.body;
         const started = await rerunRun(deps, {
           ...(noCache ? { noCache } : {}),
@@ -89,7 +90,7 @@ export const runRoutes = (deps: ApiDeps): FastifyPluginAsyncZod =>
 
     app.post(
       "/projects/:project/runs/:id/retry",
-      {
+      { config: { access: access.editor },
         schema: {
           tags: ["runs"],
           summary: "Retry failed steps of a finished run",
@@ -100,7 +101,7 @@ export const runRoutes = (deps: ApiDeps): FastifyPluginAsyncZod =>
         },
       },
       async (request, reply) => {
-        const project = await projectByName(deps.db, request.params.project);
+        const project = projectOf(request);
         const started = await retryFailedSteps(deps, { projectId: project.id, runId: request.params.id, ...idempotencyKeyOf(request, request.body?.idempotencyKey) });
         return reply.status(started.created ? 201 : 200).send(await getRunDetail(deps, project.id, started.runId));
       },
@@ -108,11 +109,11 @@ export const runRoutes = (deps: ApiDeps): FastifyPluginAsyncZod =>
 
     app.patch(
       "/projects/:project/runs/:id",
-      {
+      { config: { access: access.editor },
         schema: { tags: ["runs"], summary: "Rename a run, edit its note or tags", params: RunParams, body: UpdateRunBody, response: { 200: RunDetail, ...errorResponses } },
       },
       async (request) => {
-        const project = await projectByName(deps.db, request.params.project);
+        const project = projectOf(request);
         const { name, note, tags } = request.body;
         await annotateRun(deps.db, project.id, request.params.id, {
           ...(name !== undefined ? { name } : {}),
@@ -125,7 +126,7 @@ export const runRoutes = (deps: ApiDeps): FastifyPluginAsyncZod =>
 
     app.post(
       "/runs/:id/log-batch",
-      {
+      { config: { access: access.runToken },
         schema: {
           tags: ["tracking"],
           summary: "Log metrics, params and tags from a running step",
@@ -133,18 +134,10 @@ export const runRoutes = (deps: ApiDeps): FastifyPluginAsyncZod =>
             "Authorised by the run's token (Authorization: Bearer $TRELLIS_RUN_TOKEN, set in every step's environment). At most 1000 metrics, 100 params and 100 tags per call; the batch is recorded atomically. A param keeps its first value. 409 once the run has finished.",
           params: z.object({ id: z.uuid({ message: "run id must be a UUID" }) }),
           body: LogBatchBody,
-          response: { 204: z.null(), 401: ErrorResponse, ...errorResponses },
+          response: { 204: z.null(), ...errorResponses },
         },
       },
       async (request, reply) => {
-        const auth = request.headers.authorization ?? "";
-        const token = auth.startsWith("Bearer ") ? auth.slice(7).trim() : "";
-        const tokenRunId = token ? await verifyRunToken(deps.db, token) : null;
-        if (tokenRunId !== request.params.id) {
-          return reply.status(401).send({
-            error: { code: "UNAUTHORIZED", message: token ? "the token is not valid for this run" : "missing run token: send Authorization: Bearer $TRELLIS_RUN_TOKEN" },
-          });
-        }
         const run = await deps.db.run.findUnique({ where: { id: request.params.id }, select: { status: true } });
         if (run && isTerminalRunStatus(run.status)) {
           return reply.status(409).send({ error: { code: "CONFLICT", message: `run ${request.params.id} has ${run.status}; metrics can only be logged while it is queued or running` } });
@@ -156,7 +149,7 @@ export const runRoutes = (deps: ApiDeps): FastifyPluginAsyncZod =>
 
     app.get(
       "/projects/:project/runs",
-      {
+      { config: { access: access.viewer },
         schema: {
           tags: ["runs"],
           summary: "List runs, newest first",
@@ -167,7 +160,7 @@ export const runRoutes = (deps: ApiDeps): FastifyPluginAsyncZod =>
         },
       },
       async (request) => {
-        const project = await projectByName(deps.db, request.params.project);
+        const project = projectOf(request);
         const { status, pipeline, limit, cursor } = request.query;
         return listRuns(deps.db, { projectId: project.id, statuses: status, limit, ...(pipeline ? { pipeline } : {}), ...(cursor ? { cursor } : {}) });
       },
@@ -175,13 +168,13 @@ export const runRoutes = (deps: ApiDeps): FastifyPluginAsyncZod =>
 
     app.get(
       "/projects/:project/runs/:id",
-      { schema: { tags: ["runs"], summary: "Get a run with its steps", params: RunParams, response: { 200: RunDetail, ...errorResponses } } },
-      async (request) => getRunDetail(deps, (await projectByName(deps.db, request.params.project)).id, request.params.id),
+      { config: { access: access.viewer }, schema: { tags: ["runs"], summary: "Get a run with its steps", params: RunParams, response: { 200: RunDetail, ...errorResponses } } },
+      async (request) => getRunDetail(deps, projectOf(request).id, request.params.id),
     );
 
     app.post(
       "/projects/:project/runs/:id/cancel",
-      {
+      { config: { access: access.editor },
         schema: {
           tags: ["runs"],
           summary: "Cancel a run",
@@ -191,7 +184,7 @@ export const runRoutes = (deps: ApiDeps): FastifyPluginAsyncZod =>
         },
       },
       async (request, reply) => {
-        const project = await projectByName(deps.db, request.params.project);
+        const project = projectOf(request);
         await cancelRun(deps, { projectId: project.id, runId: request.params.id });
         return reply.status(202).send(await getRunDetail(deps, project.id, request.params.id));
       },

@@ -6,7 +6,6 @@ import {
   createSchedule,
   deleteSchedule,
   previewTrigger,
-  projectByName,
   setSchedulePaused,
   updateSchedule,
   validationFailed,
@@ -14,7 +13,7 @@ import {
 } from "@trellis/engine";
 import { DST_POLICY, describeTrigger } from "@trellis/schedule";
 import type { ApiDeps } from "../deps.js";
-import { actorOf } from "../http/actor.js";
+import { access, actorOf, projectOf } from "../http/access.js";
 import {
   BackfillParams,
   BackfillView,
@@ -43,19 +42,18 @@ const PARAMS_NOTE = "String params may use ${{ schedule.logical_date }}, ${{ sch
 /** Recurring runs of a pipeline (cron in a time zone, or a fixed interval), their history, and backfills of past intervals. */
 export const scheduleRoutes = (deps: ApiDeps): FastifyPluginAsyncZod =>
   async (app) => {
-    const projectId = async (name: string) => (await projectByName(deps.db, name)).id;
 
     app.get(
       "/projects/:project/schedules",
-      {
+      { config: { access: access.viewer },
         schema: { tags, summary: "List schedules", description: "By name.", params: ProjectParams, response: { 200: SchedulesResponse, ...errorResponses } },
       },
-      async (request) => listSchedules(deps.db, await projectId(request.params.project)),
+      async (request) => listSchedules(deps.db, projectOf(request).id),
     );
 
     app.post(
       "/projects/:project/schedules",
-      {
+      { config: { access: access.editor },
         schema: {
           tags,
           summary: "Create a schedule",
@@ -72,7 +70,7 @@ export const scheduleRoutes = (deps: ApiDeps): FastifyPluginAsyncZod =>
         },
       },
       async (request, reply) => {
-        const pid = await projectId(request.params.project);
+        const pid = projectOf(request).id;
         const b = request.body;
         const input: ScheduleInput = {
           name: b.name,
@@ -94,7 +92,7 @@ export const scheduleRoutes = (deps: ApiDeps): FastifyPluginAsyncZod =>
 
     app.post(
       "/projects/:project/schedules/preview",
-      {
+      { config: { access: access.editor },
         schema: {
           tags,
           summary: "Preview a trigger",
@@ -105,7 +103,7 @@ export const scheduleRoutes = (deps: ApiDeps): FastifyPluginAsyncZod =>
         },
       },
       async (request) => {
-        await projectId(request.params.project);
+        projectOf(request).id;
         const { trigger, startAt, count } = request.body;
         const now = new Date();
         const times = previewTrigger(trigger, now, count, startAt);
@@ -124,13 +122,13 @@ export const scheduleRoutes = (deps: ApiDeps): FastifyPluginAsyncZod =>
 
     app.get(
       "/projects/:project/schedules/:id",
-      { schema: { tags, summary: "A schedule", params: ScheduleParams, response: { 200: ScheduleView, ...errorResponses } } },
-      async (request) => getScheduleView(deps.db, await projectId(request.params.project), request.params.id),
+      { config: { access: access.viewer }, schema: { tags, summary: "A schedule", params: ScheduleParams, response: { 200: ScheduleView, ...errorResponses } } },
+      async (request) => getScheduleView(deps.db, projectOf(request).id, request.params.id),
     );
 
     app.patch(
       "/projects/:project/schedules/:id",
-      {
+      { config: { access: access.editor },
         schema: {
           tags,
           summary: "Edit a schedule",
@@ -145,7 +143,7 @@ export const scheduleRoutes = (deps: ApiDeps): FastifyPluginAsyncZod =>
         },
       },
       async (request) => {
-        const pid = await projectId(request.params.project);
+        const pid = projectOf(request).id;
         const { id } = request.params;
         const { paused, ...fields } = request.body;
         const input: Partial<ScheduleInput> = {};
@@ -168,22 +166,22 @@ export const scheduleRoutes = (deps: ApiDeps): FastifyPluginAsyncZod =>
 
     app.delete(
       "/projects/:project/schedules/:id",
-      {
+      { config: { access: access.editor },
         schema: { tags, summary: "Delete a schedule", description: "Its history and backfills go with it; the runs it started stay.", params: ScheduleParams, response: NoContent },
       },
       async (request, reply) => {
-        await deleteSchedule(deps, await projectId(request.params.project), request.params.id);
+        await deleteSchedule(deps, projectOf(request).id, request.params.id);
         return reply.status(204).send(null);
       },
     );
 
     app.post(
       "/projects/:project/schedules/:id/pause",
-      {
+      { config: { access: access.editor },
         schema: { tags, summary: "Pause a schedule", description: "No fire time is due while paused.", params: ScheduleParams, response: { 200: ScheduleView, ...errorResponses } },
       },
       async (request) => {
-        const pid = await projectId(request.params.project);
+        const pid = projectOf(request).id;
         await setSchedulePaused(deps, pid, request.params.id, true);
         return getScheduleView(deps.db, pid, request.params.id);
       },
@@ -191,7 +189,7 @@ export const scheduleRoutes = (deps: ApiDeps): FastifyPluginAsyncZod =>
 
     app.post(
       "/projects/:project/schedules/:id/resume",
-      {
+      { config: { access: access.editor },
         schema: {
           tags,
           summary: "Resume a schedule",
@@ -201,7 +199,7 @@ export const scheduleRoutes = (deps: ApiDeps): FastifyPluginAsyncZod =>
         },
       },
       async (request) => {
-        const pid = await projectId(request.params.project);
+        const pid = projectOf(request).id;
         await setSchedulePaused(deps, pid, request.params.id, false);
         return getScheduleView(deps.db, pid, request.params.id);
       },
@@ -209,7 +207,7 @@ export const scheduleRoutes = (deps: ApiDeps): FastifyPluginAsyncZod =>
 
     app.get(
       "/projects/:project/schedules/:id/runs",
-      {
+      { config: { access: access.viewer },
         schema: {
           tags,
           summary: "A schedule's runs history",
@@ -220,7 +218,7 @@ export const scheduleRoutes = (deps: ApiDeps): FastifyPluginAsyncZod =>
         },
       },
       async (request) =>
-        listScheduledRuns(deps.db, await projectId(request.params.project), request.params.id, {
+        listScheduledRuns(deps.db, projectOf(request).id, request.params.id, {
           limit: request.query.limit,
           ...(request.query.before ? { before: new Date(request.query.before) } : {}),
         }),
@@ -230,7 +228,7 @@ export const scheduleRoutes = (deps: ApiDeps): FastifyPluginAsyncZod =>
 
     app.post(
       "/projects/:project/schedules/:id/backfills",
-      {
+      { config: { access: access.editor },
         schema: {
           tags,
           summary: "Backfill past intervals",
@@ -246,7 +244,7 @@ export const scheduleRoutes = (deps: ApiDeps): FastifyPluginAsyncZod =>
         },
       },
       async (request, reply) => {
-        const pid = await projectId(request.params.project);
+        const pid = projectOf(request).id;
         const { from, to, maxParallel, reprocess, dryRun } = request.body;
         const plan = await createBackfill(deps, { projectId: pid, scheduleId: request.params.id, from, to, maxParallel, reprocess, dryRun, actor: actorOf(request) });
         const intervals = plan.intervals.map((i) => ({
@@ -263,15 +261,15 @@ export const scheduleRoutes = (deps: ApiDeps): FastifyPluginAsyncZod =>
 
     app.get(
       "/projects/:project/schedules/:id/backfills",
-      {
+      { config: { access: access.viewer },
         schema: { tags, summary: "A schedule's backfills", description: "Newest first, with progress counts.", params: ScheduleParams, response: { 200: BackfillsResponse, ...errorResponses } },
       },
-      async (request) => listBackfills(deps.db, await projectId(request.params.project), request.params.id),
+      async (request) => listBackfills(deps.db, projectOf(request).id, request.params.id),
     );
 
     app.post(
       "/projects/:project/backfills/:id/cancel",
-      {
+      { config: { access: access.editor },
         schema: {
           tags,
           summary: "Cancel a backfill",
@@ -281,7 +279,7 @@ export const scheduleRoutes = (deps: ApiDeps): FastifyPluginAsyncZod =>
         },
       },
       async (request) => {
-        const pid = await projectId(request.params.project);
+        const pid = projectOf(request).id;
         await cancelBackfill(deps, pid, request.params.id);
         return getBackfillView(deps.db, pid, request.params.id);
       },

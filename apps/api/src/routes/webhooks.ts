@@ -1,6 +1,6 @@
 import type { FastifyPluginAsyncZod } from "fastify-type-provider-zod";
 import { z } from "zod";
-import { createWebhook, notFound, projectByName, redeliverWebhook } from "@trellis/engine";
+import { createWebhook, notFound, redeliverWebhook } from "@trellis/engine";
 import type { ApiDeps } from "../deps.js";
 import {
   CreateWebhookBody,
@@ -14,17 +14,17 @@ import {
   errorResponses,
 } from "../http/schemas.js";
 import { getCreatedWebhook, getDelivery, listDeliveries, listWebhooks } from "../queries/models.js";
+import { access, projectOf } from "../http/access.js";
 
 const tags = ["webhooks"];
 
 /** Webhooks told about model registry events, and their deliveries. */
 export const webhookRoutes = (deps: ApiDeps): FastifyPluginAsyncZod =>
   async (app) => {
-    const projectId = async (name: string) => (await projectByName(deps.db, name)).id;
 
     app.get(
       "/projects/:project/webhooks",
-      {
+      { config: { access: access.admin },
         schema: {
           tags,
           summary: "List webhooks",
@@ -33,12 +33,12 @@ export const webhookRoutes = (deps: ApiDeps): FastifyPluginAsyncZod =>
           response: { 200: z.object({ items: z.array(WebhookView) }), ...errorResponses },
         },
       },
-      async (request) => listWebhooks(deps.db, await projectId(request.params.project)),
+      async (request) => listWebhooks(deps.db, projectOf(request).id),
     );
 
     app.post(
       "/projects/:project/webhooks",
-      {
+      { config: { access: access.admin },
         schema: {
           tags,
           summary: "Add a webhook",
@@ -51,16 +51,16 @@ export const webhookRoutes = (deps: ApiDeps): FastifyPluginAsyncZod =>
       },
       async (request, reply) => {
         const { url, events, modelName, secret } = request.body;
-        const created = await createWebhook(deps.db, { projectId: await projectId(request.params.project), url, events, modelName: modelName ?? null, secret });
+        const created = await createWebhook(deps.db, { projectId: projectOf(request).id, url, events, modelName: modelName ?? null, secret });
         return reply.status(201).send(await getCreatedWebhook(deps.db, created.id, created.secret));
       },
     );
 
     app.delete(
       "/projects/:project/webhooks/:id",
-      { schema: { tags, summary: "Delete a webhook and its deliveries", params: WebhookParams, response: { 204: z.null(), ...errorResponses } } },
+      { config: { access: access.admin }, schema: { tags, summary: "Delete a webhook and its deliveries", params: WebhookParams, response: { 204: z.null(), ...errorResponses } } },
       async (request, reply) => {
-        const deleted = await deps.db.webhook.deleteMany({ where: { id: request.params.id, projectId: await projectId(request.params.project) } });
+        const deleted = await deps.db.webhook.deleteMany({ where: { id: request.params.id, projectId: projectOf(request).id } });
         if (deleted.count === 0) throw notFound(`webhook "${request.params.id}"`);
         return reply.status(204).send(null);
       },
@@ -68,7 +68,7 @@ export const webhookRoutes = (deps: ApiDeps): FastifyPluginAsyncZod =>
 
     app.get(
       "/projects/:project/webhooks/:id/deliveries",
-      {
+      { config: { access: access.admin },
         schema: {
           tags,
           summary: "A webhook's deliveries, newest first",
@@ -78,12 +78,12 @@ export const webhookRoutes = (deps: ApiDeps): FastifyPluginAsyncZod =>
           response: { 200: z.object({ items: z.array(WebhookDeliveryView) }), ...errorResponses },
         },
       },
-      async (request) => listDeliveries(deps.db, await projectId(request.params.project), request.params.id, request.query.limit),
+      async (request) => listDeliveries(deps.db, projectOf(request).id, request.params.id, request.query.limit),
     );
 
     app.post(
       "/projects/:project/webhook-deliveries/:id/redeliver",
-      {
+      { config: { access: access.admin },
         schema: {
           tags,
           summary: "Deliver again",
@@ -93,7 +93,7 @@ export const webhookRoutes = (deps: ApiDeps): FastifyPluginAsyncZod =>
         },
       },
       async (request, reply) => {
-        const pid = await projectId(request.params.project);
+        const pid = projectOf(request).id;
         await redeliverWebhook(deps, { projectId: pid, deliveryId: request.params.id });
         return reply.status(202).send(await getDelivery(deps.db, pid, request.params.id));
       },
