@@ -12,6 +12,8 @@ const i = process.argv.indexOf("--runs");
 const RUNS = i > 0 ? Number(process.argv[i + 1]) : 100_000;
 
 const db = createPrismaClient();
+// The benchmark reads as an instance admin, through a bootstrap token the server creates.
+const token = (process.env.TRELLIS_BOOTSTRAP_TOKEN ||= `trl_bench_${randomUUID()}`);
 const server = await createApiServer({ db, queueName: `bench-${randomUUID()}` });
 const projectName = `bench-list-${randomUUID().slice(0, 8)}`;
 const project = await db.project.create({ data: { name: projectName } });
@@ -44,7 +46,7 @@ try {
     let body: { items?: unknown[]; nextCursor?: string | null } = {};
     for (let r = 0; r < repeat; r++) {
       const start = performance.now();
-      const res = await server.app.inject({ method: "GET", url });
+      const res = await server.app.inject({ method: "GET", url, headers: { authorization: `Bearer ${token}` } });
       ms.push(performance.now() - start);
       if (res.statusCode !== 200) throw new Error(`${url}: ${res.statusCode} ${res.body}`);
       body = res.json();
@@ -57,7 +59,7 @@ try {
   const first = await time("first page (50)", `${base}?limit=50`);
   let cursor = first.nextCursor!;
   for (let page = 0; page < 200; page++) {
-    const res = await server.app.inject({ method: "GET", url: `${base}?limit=200&cursor=${cursor}` });
+    const res = await server.app.inject({ method: "GET", url: `${base}?limit=200&cursor=${cursor}`, headers: { authorization: `Bearer ${token}` } });
     cursor = (res.json() as { nextCursor: string }).nextCursor;
   }
   await time("deep page (after 40,050 runs)", `${base}?limit=50&cursor=${cursor}`);

@@ -14,7 +14,8 @@
 //
 // Only Node built-ins and ./lib/{log,processes,examples}.mjs are imported statically:
 // everything else is imported after `npm ci` may have run.
-import { existsSync, mkdirSync, readdirSync, symlinkSync, lstatSync } from "node:fs";
+import { randomBytes } from "node:crypto";
+import { existsSync, mkdirSync, readdirSync, readFileSync, symlinkSync, lstatSync, writeFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import path from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
@@ -32,7 +33,8 @@ if (args.has("--help") || args.has("-h")) {
   --rebuild   run \`npm run build\` even when the outputs look current
   --no-seed   do not push examples/* into project "default" nor seed their sweeps
 
-Environment: DATABASE_URL, REDIS_URL, TRELLIS_DATA_DIR, API_PORT (4000), WEB_PORT (3000), TRELLIS_API_URL`);
+Environment: DATABASE_URL, REDIS_URL, TRELLIS_DATA_DIR, API_PORT (4000), WEB_PORT (3000), TRELLIS_API_URL,
+TRELLIS_ADMIN_EMAIL / TRELLIS_ADMIN_PASSWORD (first admin), TRELLIS_SECRETS_KEY, TRELLIS_BOOTSTRAP_TOKEN`);
   process.exit(0);
 }
 
@@ -161,10 +163,24 @@ async function waitFor(url, { timeoutMs, accept, onWait }) {
 }
 
 /**
+ * Local credentials of this install, kept under .trellis/ (never committed) unless the
+ * environment sets them: the key that encrypts project secrets, and an instance-admin token
+ * that seeds the examples and that the CLI can use. Created once, mode 600.
+ */
+function localCredential(file, make) {
+  const full = path.join(root, ".trellis", file);
+  if (existsSync(full)) return readFileSync(full, "utf8").trim();
+  mkdirSync(path.dirname(full), { recursive: true });
+  const value = make();
+  writeFileSync(full, `${value}\n`, { mode: 0o600 });
+  return value;
+}
+
+/**
  * Pushes examples/* into project "default"; for an example with a sweep.json, also starts its
  * sweep when its pipeline has no runs yet and `pythonReady` (its packages are installed).
  */
-async function seedExamples(pythonReady) {
+async function seedExamples(pythonReady, token) {
   const examplesDir = path.join(root, "examples");
   if (!existsSync(examplesDir)) return;
   const dirs = readdirSync(examplesDir, { withFileTypes: true })
@@ -175,7 +191,7 @@ async function seedExamples(pythonReady) {
   for (const dir of dirs) {
     if (stopping) return;
     try {
-      const result = await pushDirectory(dir, { apiUrl: apiInternal, project: "default" });
+      const result = await pushDirectory(dir, { apiUrl: apiInternal, token, project: "default" });
       ok(`example ${result.name} v${result.version} ${c.dim(result.created ? "(new)" : "(unchanged)")}`);
       const runs = sweepOf(dir);
       if (!runs || stopping) continue;
@@ -183,7 +199,7 @@ async function seedExamples(pythonReady) {
         warn(`not seeding the ${result.name} sweep: its steps need scikit-learn and pandas (see above)`);
         continue;
       }
-      const started = await seedSweep({ apiUrl: apiInternal, project: "default", pipeline: result.name, runs });
+      const started = await seedSweep({ apiUrl: apiInternal, token, project: "default", pipeline: result.name, runs });
       const grid = Object.keys(runs[0] ?? {}).join(" × ");
       if (started > 0) ok(`seeded a sweep of ${started} ${result.name} runs over ${grid} ${c.dim(`(compare them in experiment "${result.name}": http://localhost:${WEB_PORT}/projects/default/experiments)`)}`);
       else info(`${result.name} already has runs: no sweep seeded`);
@@ -235,6 +251,11 @@ async function main() {
     WEB_PORT: String(WEB_PORT),
     TRELLIS_API_URL: apiInternal,
     NEXT_TELEMETRY_DISABLED: process.env.NEXT_TELEMETRY_DISABLED ?? "1",
+    TRELLIS_PUBLIC_URL: process.env.TRELLIS_PUBLIC_URL ?? `http://localhost:${WEB_PORT}`,
+    TRELLIS_SECRETS_KEY: process.env.TRELLIS_SECRETS_KEY || localCredential("secrets.key", () => randomBytes(32).toString("base64")),
+    TRELLIS_BOOTSTRAP_TOKEN: process.env.TRELLIS_BOOTSTRAP_TOKEN || localCredential("bootstrap-token", () => `trl_boot_${randomBytes(24).toString("base64url")}`),
+    // Valid while no account exists: only someone who sees this output can create the first admin.
+    TRELLIS_SETUP_CODE: randomBytes(9).toString("base64url"),
   };
 
   if (!(await task("applying database migrations", process.execPath, ["--experimental-wasm-modules", "--no-warnings=ExperimentalWarning", "scripts/migrate.mjs", "deploy"], { env }))) return;
@@ -281,8 +302,9 @@ async function main() {
   if (!healthy) return shutdown(1, stopping ? undefined : "the API did not become healthy");
   ok("API is healthy");
 
-  if (!args.has("--no-seed")) await seedExamples(examplePython);
+  if (!args.has("--no-seed")) await seedExamples(examplePython, env.TRELLIS_BOOTSTRAP_TOKEN);
   if (stopping) return;
+  const signIn = await signInHint(env);
 
   const webReady = await waitFor(`http://127.0.0.1:${WEB_PORT}/`, { timeoutMs: 60_000, accept: (res) => res.status < 500 });
   if (!webReady) return shutdown(1, stopping ? undefined : "the web UI did not start");
@@ -294,15 +316,33 @@ async function main() {
       `UI   ${c.bold(c.cyan(`http://localhost:${WEB_PORT}`))}`,
       `API  ${c.bold(c.cyan(`http://localhost:${API_PORT}/api/v1`))}`,
       "",
+      ...signIn,
+      "",
       c.dim(`Postgres  ${redactUrl(services.databaseUrl)}`),
       c.dim(`Redis     ${redactUrl(services.redisUrl)}`),
       c.dim(`Data      ${path.relative(root, dataDir) || dataDir}`),
       "",
-      `Try:  npx trellis run hello --wait`,
+      `Try:  export TRELLIS_TOKEN=$(cat .trellis/bootstrap-token)   ${c.dim("(an instance-admin token for the CLI)")}`,
+      `      npx trellis run hello --wait`,
       `      npx trellis run digits-sweep -p learning_rate=0.05 --wait`,
       c.dim("Press Ctrl-C to stop."),
     ])}\n`,
   );
+}
+
+/** How to sign in, for the ready box: the one-time setup link, the admin from the environment, or the sign-in page. */
+async function signInHint(env) {
+  const ui = env.TRELLIS_PUBLIC_URL;
+  let setupRequired = false;
+  try {
+    const res = await fetch(`http://127.0.0.1:${API_PORT}/api/v1/auth/status`, { signal: AbortSignal.timeout(5_000) });
+    setupRequired = (await res.json()).setupRequired === true;
+  } catch {
+    /* the API answered its health check; this only picks the message */
+  }
+  if (setupRequired) return [`Sign in: create the first admin at ${c.bold(c.cyan(`${ui}/setup?code=${env.TRELLIS_SETUP_CODE}`))}`];
+  if (env.TRELLIS_ADMIN_EMAIL) return [`Sign in at ${ui} as ${c.bold(env.TRELLIS_ADMIN_EMAIL)} ${c.dim("(password: TRELLIS_ADMIN_PASSWORD)")}`];
+  return [`Sign in at ${ui} with your account ${c.dim("(an instance admin creates accounts under Admin → Users)")}`];
 }
 
 main().catch(async (err) => {

@@ -69,10 +69,10 @@ export function sweepOf(exampleDir) {
   return Object.entries(grid).reduce((runs, [name, values]) => runs.flatMap((params) => values.map((value) => ({ ...params, [name]: value }))), [{}]);
 }
 
-async function api(apiUrl, method, urlPath, body) {
+async function api(apiUrl, token, method, urlPath, body) {
   const res = await fetch(`${apiUrl}/api/v1${urlPath}`, {
     method,
-    headers: body === undefined ? {} : { "content-type": "application/json" },
+    headers: { authorization: `Bearer ${token}`, ...(body === undefined ? {} : { "content-type": "application/json" }) },
     body: body === undefined ? undefined : JSON.stringify(body),
     signal: AbortSignal.timeout(10_000),
   });
@@ -94,9 +94,9 @@ async function api(apiUrl, method, urlPath, body) {
  * restart does not add another sweep). Resolves to the number of runs started (0 when it
  * already had runs).
  */
-export async function seedSweep({ apiUrl, project, pipeline, runs }) {
-  const existing = await api(apiUrl, "GET", `/projects/${encodeURIComponent(project)}/runs?pipeline=${encodeURIComponent(pipeline)}&limit=1`);
+export async function seedSweep({ apiUrl, token, project, pipeline, runs }) {
+  const existing = await api(apiUrl, token, "GET", `/projects/${encodeURIComponent(project)}/runs?pipeline=${encodeURIComponent(pipeline)}&limit=1`);
   if (existing.items.length > 0) return 0;
-  for (const params of runs) await api(apiUrl, "POST", `/projects/${encodeURIComponent(project)}/runs`, { pipeline, params });
+  for (const params of runs) await api(apiUrl, token, "POST", `/projects/${encodeURIComponent(project)}/runs`, { pipeline, params });
   return runs.length;
 }

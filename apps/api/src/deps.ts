@@ -22,9 +22,9 @@ export interface ApiDeps extends EngineContext {
   oidc: OidcConfig | null;
   /**
    * Encrypts project secrets (TRELLIS_SECRETS_KEY; the workers need the same key); null: secrets
-   * are disabled. Absent: the secrets routes read it from the environment themselves.
+   * are disabled.
    */
-  secretsKey?: SecretsKey | null;
+  secretsKey: SecretsKey | null;
   /** Checked by GET /health. */
   ping: { redis: () => Promise<unknown> };
 }

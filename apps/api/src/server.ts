@@ -10,6 +10,7 @@ import {
   ensureBootstrapToken,
   ensureProject,
   loadEngineConfig,
+  secretsKeyFromEnv,
   setupRequired,
   webhookQueueName,
   type EngineConfig,
@@ -62,6 +63,8 @@ export async function createApiServer(
   const config = options.config ?? loadEngineConfig();
   // Before any connection, like the artifact store: a partial OIDC configuration fails start-up.
   const oidc = oidcConfigFromEnv();
+  // Likewise a malformed TRELLIS_SECRETS_KEY; none at all leaves secrets disabled (409 on writes).
+  const secretsKey = secretsKeyFromEnv();
   // Before any connection: a misconfigured store (TRELLIS_ARTIFACT_STORE=s3 without a bucket) fails start-up with its message.
   const artifacts = options.artifacts ?? artifactStoreFromEnv(config.dataDir);
   const db = options.db ?? createPrismaClient();
@@ -84,6 +87,7 @@ export async function createApiServer(
     signInLimiter: new SignInLimiter(redis),
     setupCode,
     oidc,
+    secretsKey,
     ping: { redis: () => redis.ping() },
   };
   const app = await buildApp(deps, { logger: options.logger ?? false });

@@ -31,6 +31,8 @@ export class ConnectionError extends Error {
 
 export interface ApiClientOptions {
   apiUrl: string;
+  /** Sent as Authorization: Bearer. */
+  token?: string | null;
 }
 
 function causeCode(err: unknown): string | undefined {
@@ -54,6 +56,7 @@ export function issuePath(p: ApiIssue["path"]): string {
 export function errorLines(err: unknown): string[] {
   if (err instanceof ApiError) {
     const lines = [err.message];
+    if (err.status === 401) lines.push("  set TRELLIS_TOKEN to an API token (web UI: Account → API tokens)");
     for (const issue of err.issues) {
       const where = issuePath(issue.path);
       lines.push(where ? `  ${where}: ${issue.message}` : `  ${issue.message}`);
@@ -82,9 +85,11 @@ export function apiErrorFrom(status: number, statusText: string, bodyText: strin
 
 export class ApiClient {
   readonly apiUrl: string;
+  private readonly token: string | null;
 
-  constructor({ apiUrl }: ApiClientOptions) {
+  constructor({ apiUrl, token }: ApiClientOptions) {
     this.apiUrl = apiUrl.replace(/\/+$/, "");
+    this.token = token ?? null;
   }
 
   url(pathname: string): string {
@@ -93,8 +98,10 @@ export class ApiClient {
 
   /** Sends a request; resolves to the response (any status) or throws ConnectionError. */
   async raw(pathname: string, init: RequestInit = {}): Promise<Response> {
+    const headers = new Headers(init.headers);
+    if (this.token) headers.set("authorization", `Bearer ${this.token}`);
     try {
-      return await fetch(this.url(pathname), init);
+      return await fetch(this.url(pathname), { ...init, headers });
     } catch (err) {
       if (err instanceof Error && err.name === "AbortError") throw err;
       throw new ConnectionError(this.apiUrl, causeCode(err));

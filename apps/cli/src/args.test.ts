@@ -70,12 +70,12 @@ describe("parseParam", () => {
 
 describe("resolveConfig", () => {
   it("uses defaults", () => {
-    expect(resolveConfig({}, {})).toEqual({ apiUrl: "http://localhost:4000", project: "default", webUrl: "http://localhost:3000" });
+    expect(resolveConfig({}, {})).toEqual({ apiUrl: "http://localhost:4000", project: "default", webUrl: "http://localhost:3000", token: null });
   });
 
   it("reads the environment", () => {
-    const env = { TRELLIS_API_URL: "http://api:4000/", TRELLIS_PROJECT: "ml", TRELLIS_WEB_URL: "https://trellis.example/" };
-    expect(resolveConfig({}, env)).toEqual({ apiUrl: "http://api:4000", project: "ml", webUrl: "https://trellis.example" });
+    const env = { TRELLIS_API_URL: "http://api:4000/", TRELLIS_PROJECT: "ml", TRELLIS_WEB_URL: "https://trellis.example/", TRELLIS_TOKEN: " trl_pat_x " };
+    expect(resolveConfig({}, env)).toEqual({ apiUrl: "http://api:4000", project: "ml", webUrl: "https://trellis.example", token: "trl_pat_x" });
   });
 
   it("prefers flags over the environment and strips a trailing /api/v1", () => {

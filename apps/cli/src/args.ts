@@ -38,6 +38,9 @@ commands:
 options:
   --api URL                      Trellis API (env TRELLIS_API_URL, default http://localhost:4000)
   --project NAME                 project (env TRELLIS_PROJECT, default "default")
+
+Authentication: set TRELLIS_TOKEN to an API token (web UI: Account → API tokens, or a
+project's Settings → API tokens).
   -h, --help                     show this text`;
 
 /** Flags that take a value, per command ("*" = every command). */
@@ -180,6 +183,8 @@ export interface Config {
   project: string;
   /** Base URL of the web UI, for links. */
   webUrl: string;
+  /** API token (TRELLIS_TOKEN): from the environment only, never a flag, so it stays out of shell history and `ps`. */
+  token: string | null;
 }
 
 /** Flags win over the environment, which wins over the defaults. */
@@ -192,5 +197,5 @@ export function resolveConfig(options: GlobalOptions, env: Record<string, string
     throw new UsageError(`the API URL "${apiUrl}" is not an http(s) URL`);
   }
   const webUrl = (env.TRELLIS_WEB_URL ?? "http://localhost:3000").trim().replace(/\/+$/, "");
-  return { apiUrl, project: options.project ?? (env.TRELLIS_PROJECT || "default"), webUrl };
+  return { apiUrl, project: options.project ?? (env.TRELLIS_PROJECT || "default"), webUrl, token: env.TRELLIS_TOKEN?.trim() || null };
 }

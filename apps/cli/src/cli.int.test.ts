@@ -4,7 +4,7 @@ import os from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createPrismaClient, type PrismaClient } from "@trellis/db";
-import { loadEngineConfig } from "@trellis/engine";
+import { createApiToken, loadEngineConfig } from "@trellis/engine";
 import { createApiServer, type ApiServer } from "../../api/src/server.js";
 import { startStepWorker, type StepWorkerHandle } from "../../worker/src/step-worker.js";
 import { main, type Io } from "./cli.js";
@@ -14,6 +14,8 @@ let server: ApiServer;
 let worker: StepWorkerHandle;
 let db: PrismaClient;
 let apiUrl: string;
+/** A service token of the test project (TRELLIS_TOKEN), as CI would use. */
+let token: string;
 let work: string;
 const project = `cli-${randomUUID().slice(0, 8)}`;
 const queueName = `cli-test-${randomUUID()}`;
@@ -21,7 +23,7 @@ const queueName = `cli-test-${randomUUID()}`;
 function cli() {
   const out: string[] = [];
   const err: string[] = [];
-  const io: Io = { stdout: (t) => void out.push(t), stderr: (t) => void err.push(t), env: {}, color: false };
+  const io: Io = { stdout: (t) => void out.push(t), stderr: (t) => void err.push(t), env: { TRELLIS_TOKEN: token }, color: false };
   const run = (...argv: string[]) => main([...argv, "--api", apiUrl, "--project", project], io);
   return { run, io, out, stdout: () => out.join(""), stderr: () => err.join("") };
 }
@@ -49,7 +51,8 @@ beforeAll(async () => {
   server = await createApiServer({ db, config, queueName });
   apiUrl = (await server.app.listen({ port: 0, host: "127.0.0.1" })).replace(/\/$/, "");
   worker = await startStepWorker({ db, config, queueName, concurrency: 4 });
-  await db.project.create({ data: { name: project } });
+  const { id: projectId } = await db.project.create({ data: { name: project } });
+  ({ secret: token } = await createApiToken(db, { kind: "service", name: "cli", projectId, role: "editor", userId: null, actor: "test", actorUserId: null, ip: null }));
 });
 
 afterAll(async () => {
@@ -89,6 +92,13 @@ describe("trellis push", () => {
     const c = cli();
     expect(await main(["push", path.join(work, "hello"), "--api", "http://127.0.0.1:9"], c.io)).toBe(1);
     expect(c.stderr()).toBe("cannot reach the Trellis API at http://127.0.0.1:9 — is `npm start` running?\n");
+  });
+
+  it("says how to authenticate when TRELLIS_TOKEN is missing", async () => {
+    const c = cli();
+    await pipelineDir("anonymous", "name: anonymous\nsteps:\n  a:\n    run: echo hi\n");
+    expect(await main(["push", path.join(work, "anonymous"), "--api", apiUrl, "--project", project], { ...c.io, env: {} })).toBe(1);
+    expect(c.stderr()).toBe("sign in, or send an API token as Authorization: Bearer <token>\n  set TRELLIS_TOKEN to an API token (web UI: Account → API tokens)\n");
   });
 });
 

@@ -71,7 +71,7 @@ export async function main(argv: readonly string[], io: Io = defaultIo()): Promi
   const ctx: Ctx = {
     io,
     config,
-    client: new ApiClient({ apiUrl: config.apiUrl }),
+    client: new ApiClient({ apiUrl: config.apiUrl, token: config.token }),
     paint: io.color ? ansi : plain,
     sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
     now: Date.now,
@@ -100,7 +100,7 @@ export async function main(argv: readonly string[], io: Io = defaultIo()): Promi
 }
 
 async function push(ctx: Ctx, dir: string): Promise<number> {
-  const result = await pushDirectory(path.resolve(dir), { apiUrl: ctx.config.apiUrl, project: ctx.config.project });
+  const result = await pushDirectory(path.resolve(dir), { apiUrl: ctx.config.apiUrl, token: ctx.config.token, project: ctx.config.project });
   for (const note of result.notes) ctx.io.stderr(`note: ${note}\n`);
   ctx.io.stdout(`pushed ${result.name} v${result.version} (${result.created ? "new" : "unchanged"})\n`);
   if (result.created && result.fileCount > 0) {

@@ -8,6 +8,8 @@ import { collectSnapshot, findSpecFile, PushError } from "./files.js";
 export interface PushOptions {
   /** API base URL, e.g. http://localhost:4000 */
   apiUrl: string;
+  /** API token (Authorization: Bearer). */
+  token?: string | null;
   project: string;
 }
 
@@ -31,7 +33,7 @@ export async function pushDirectory(dir: string, options: PushOptions): Promise<
   const spec = await readFile(specFile, "utf8");
   checkSyntax(spec, path.relative(process.cwd(), specFile) || specFile);
   const snapshot = await collectSnapshot(dir, [path.basename(specFile)]);
-  const client = new ApiClient({ apiUrl: options.apiUrl });
+  const client = new ApiClient({ apiUrl: options.apiUrl, token: options.token ?? null });
   const res = await client.post<PushResponse>(`${projectPath(options.project)}/pipelines`, {
     spec,
     code: { files: snapshot.files },

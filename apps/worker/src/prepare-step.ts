@@ -4,7 +4,18 @@ import { randomUUID } from "node:crypto";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import type { PrismaClient } from "@trellis/db";
-import { DEFAULT_PROJECT, dataPaths, materializeSnapshot, runTokenFor, type ClaimedStep, type Placement } from "@trellis/engine";
+import {
+  DEFAULT_PROJECT,
+  SecretUnreadable,
+  dataPaths,
+  materializeSnapshot,
+  resolveSecrets,
+  RUN_TOKEN_DEFAULT_TTL_MS,
+  runTokenFor,
+  type ClaimedStep,
+  type Placement,
+  type SecretsKey,
+} from "@trellis/engine";
 import type { ArtifactStore } from "@trellis/artifacts";
 import {
   isArtifactRef,
@@ -22,7 +33,26 @@ import type { ContainerSettings, ProcessSpec } from "./executor/types.js";
 import { RUN_LABEL, STEP_LABEL } from "./executor/container-executor.js";
 
 /** Environment variables of the worker that a step must not inherit. */
-const PRIVATE_ENV = ["DATABASE_URL", "REDIS_URL", "TEST_DATABASE_URL"];
+/**
+ * The worker's own credentials, never inherited by a shared step: a step acts with its run
+ * token and the secrets it declares, not with the control plane's keys or a user's token.
+ */
+const PRIVATE_ENV = [
+  "DATABASE_URL",
+  "REDIS_URL",
+  "TEST_DATABASE_URL",
+  "TRELLIS_SECRETS_KEY",
+  "TRELLIS_BOOTSTRAP_TOKEN",
+  "TRELLIS_SETUP_CODE",
+  "TRELLIS_ADMIN_PASSWORD",
+  "TRELLIS_OIDC_CLIENT_SECRET",
+  "TRELLIS_TOKEN",
+  "MLFLOW_TRACKING_TOKEN",
+  "MLFLOW_TRACKING_USERNAME",
+  "MLFLOW_TRACKING_PASSWORD",
+];
+/** A step's run token outlives its timeout by this much, for the reports after it stops. */
+const RUN_TOKEN_MARGIN_MS = 10 * 60 * 1000;
 
 export interface RunInfo {
   runId: string;
@@ -31,8 +61,6 @@ export interface RunInfo {
   versionId: string;
   codeDigest: string | null;
   params: Record<string, unknown>;
-  /** Bearer token of the run's REST log-batch endpoint (TRELLIS_RUN_TOKEN). */
-  token: string;
   /** MLflow tracking URI of the run's project (the MLflow API of other projects lives under /projects/NAME). */
   mlflowUri: string;
 }
@@ -49,6 +77,8 @@ export interface StepPreparerOptions {
    * when they asked for no GPU, so no step uses a device it was not given.
    */
   hasGpus: boolean;
+  /** Decrypts the secrets steps declare (TRELLIS_SECRETS_KEY); null: a step that declares one fails. */
+  secretsKey: SecretsKey | null;
 }
 
 /** What the worker decided for this attempt before preparing it. */
@@ -90,6 +120,8 @@ export interface PreparedStep {
   outputsDir: string;
   /** Human-readable command shown in the UI. */
   command: string;
+  /** Values of the secrets put in its environment: whatever the step prints is masked with them. */
+  secretValues: string[];
 }
 
 /** Of the upstream outputs the step's templates reference ("STEP.OUTPUT"), the ones that are stored artifacts. */
@@ -162,6 +194,8 @@ export class StepPreparer {
       }
     };
 
+    // Minted per attempt, living as long as the step may run (plus a margin for its last report).
+    const runToken = await runTokenFor(this.db, run.runId, spec.timeoutMs ? spec.timeoutMs + RUN_TOKEN_MARGIN_MS : RUN_TOKEN_DEFAULT_TTL_MS);
     const env: Record<string, string> = {};
     // Shared steps inherit the worker's environment (PATH, virtualenvs, …); a container starts
     // from its image's environment, and HOME may not exist there for the worker's user.
@@ -180,9 +214,11 @@ export class StepPreparer {
       TRELLIS_OUTPUTS_DIR: seen.outputsDir,
       TRELLIS_PARAMS: JSON.stringify(visibleParams),
       TRELLIS_API_URL: this.options.apiUrl,
-      TRELLIS_RUN_TOKEN: run.token,
-      // MLflow clients inside a step log to Trellis, into the pipeline run itself.
+      TRELLIS_RUN_TOKEN: runToken,
+      // MLflow clients inside a step log to Trellis, into the pipeline run itself, with the
+      // run's token (MLflow sends MLFLOW_TRACKING_TOKEN as Authorization: Bearer).
       MLFLOW_TRACKING_URI: run.mlflowUri,
+      MLFLOW_TRACKING_TOKEN: runToken,
       MLFLOW_RUN_ID: run.runId,
     });
     for (const [name, value] of Object.entries(visibleParams)) {
@@ -193,6 +229,10 @@ export class StepPreparer {
     env.TRELLIS_GPU_DEVICES = assignment.gpuDevices.join(",");
     if (!inContainer && (this.options.hasGpus || assignment.gpuDevices.length > 0)) env.CUDA_VISIBLE_DEVICES = assignment.gpuDevices.join(",");
     for (const [key, value] of Object.entries(spec.env)) env[key] = render(value, `env.${key}`);
+    // Declared secrets, after the step's env: the spec refuses a name in both, so this only puts
+    // them above the worker's inherited environment, where a declared secret must win.
+    const secrets = await this.secrets(run, spec.secrets ?? []);
+    Object.assign(env, secrets);
     // After the step's own env, so a PYTHONPATH set there (or inherited) is kept, behind ours.
     if (seen.sdk !== null) env.PYTHONPATH = env.PYTHONPATH ? `${seen.sdk}${path.delimiter}${env.PYTHONPATH}` : seen.sdk;
 
@@ -226,14 +266,37 @@ export class StepPreparer {
         labels: { [RUN_LABEL]: run.runId, [STEP_LABEL]: step.id },
       };
     }
-    return { process: processSpec, run, spec, outputsDir, command };
+    return { process: processSpec, run, spec, outputsDir, command, secretValues: Object.values(secrets) };
+  }
+
+  /**
+   * The step's declared secrets, decrypted. Read on every attempt (never cached), so a changed
+   * or deleted secret takes effect on the next attempt. Anything missing is a terminal failure:
+   * a retry would find the same configuration.
+   */
+  private async secrets(run: RunInfo, names: string[]): Promise<Record<string, string>> {
+    if (names.length === 0) return {};
+    const key = this.options.secretsKey;
+    if (!key) {
+      throw new PreparationError(`the step uses secrets (${names.join(", ")}) but this worker has no TRELLIS_SECRETS_KEY; give it the same key as the API`);
+    }
+    try {
+      const { values, missing } = await resolveSecrets(this.db, key, run.projectId, names);
+      if (missing.length > 0) {
+        const [them, s] = missing.length > 1 ? ["them", "s"] : ["it", ""];
+        throw new PreparationError(`secret${s} ${missing.join(", ")} not defined in the project (deleted after the run started?); an admin can add ${them} under Settings → Secrets`);
+      }
+      return values;
+    } catch (err) {
+      if (err instanceof SecretUnreadable) throw new PreparationError(err.message);
+      throw err;
+    }
   }
 
   private async runInfo(runId: string): Promise<RunInfo> {
     const cached = this.runs.get(runId);
     if (cached) return cached;
-    const [run, token] = await Promise.all([
-      this.db.run.findUniqueOrThrow({
+    const run = await this.db.run.findUniqueOrThrow({
         where: { id: runId },
         select: {
           params: true,
@@ -243,9 +306,7 @@ export class StepPreparer {
           pipeline: { select: { name: true } },
           pipelineVersion: { select: { codeDigest: true } },
         },
-      }),
-      runTokenFor(this.db, runId),
-    ]);
+      });
     // Only pipeline runs have steps, so a claimed step's run always has its pipeline.
     if (!run.pipeline || !run.pipelineVersionId || !run.pipelineVersion) throw new PreparationError(`run ${runId} is not a pipeline run`);
     // Run.params also collects the params that steps log while the run goes on; steps see only
@@ -259,7 +320,6 @@ export class StepPreparer {
       versionId: run.pipelineVersionId,
       codeDigest: run.pipelineVersion.codeDigest,
       params,
-      token,
       mlflowUri: run.project.name === DEFAULT_PROJECT ? this.options.apiUrl : `${this.options.apiUrl.replace(/\/+$/, "")}/projects/${encodeURIComponent(run.project.name)}`,
     };
     if (this.runs.size > 1000) this.runs.clear();

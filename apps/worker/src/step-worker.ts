@@ -23,6 +23,7 @@ import {
   completeStep,
   completeSucceededSteps,
   createRedis,
+  createSecretMasker,
   createStepQueue,
   deregisterWorker,
   heartbeatWorker,
@@ -30,10 +31,12 @@ import {
   logChannel,
   reconcile,
   registerWorker,
+  secretsKeyFromEnv,
   type ClaimRequest,
   type ClaimedStep,
   type EngineConfig,
   type EngineContext,
+  type SecretsKey,
   type StepJob,
   type StepOutcome,
   type SucceededStep,
@@ -76,6 +79,8 @@ export interface StepWorkerOptions {
   docker?: DockerClient | null;
   /** How often schedules are swept (missed ticks, interrupted run creation, backfills); default 5 s. */
   scheduleSweepMs?: number;
+  /** Decrypts the secrets steps declare; default secretsKeyFromEnv() (null: steps with secrets fail). */
+  secretsKey?: SecretsKey | null;
 }
 
 /** What the worker observed about an attempt, recorded with its outcome. */
@@ -158,6 +163,8 @@ export async function startStepWorker(options: StepWorkerOptions): Promise<StepW
   const apiUrl = (options.apiUrl ?? (process.env.TRELLIS_API_URL || "http://127.0.0.1:4000")).replace(/\/+$/, "");
   // Created before anything else so that a misconfigured store stops the worker at start.
   const store = options.artifactStore ?? artifactStoreFromEnv(config.dataDir);
+  // Likewise a malformed TRELLIS_SECRETS_KEY.
+  const secretsKey = options.secretsKey !== undefined ? options.secretsKey : secretsKeyFromEnv();
   const artifactCacheDir = options.artifactCacheDir ?? path.join(config.dataDir, "artifact-cache");
   const docker = options.docker !== undefined ? options.docker : await reachableDocker();
   const capacity = options.capacity ?? capacityFromEnv(process.env, docker !== null);
@@ -167,6 +174,7 @@ export async function startStepWorker(options: StepWorkerOptions): Promise<StepW
     pythonSdkDir: findPythonSdkDir(),
     artifacts: { store, cacheDir: artifactCacheDir },
     hasGpus: capacity.gpus.length > 0,
+    secretsKey,
   });
   const executors: Partial<Record<"shared" | "container", Executor>> = { shared: new SharedExecutor() };
   const containers = docker && capacity.executors.includes("container") ? new ContainerExecutor({ client: docker, labels: { [WORKER_LABEL]: workerId } }) : null;
@@ -305,12 +313,19 @@ export async function startStepWorker(options: StepWorkerOptions): Promise<StepW
     }
   }
 
-  async function runClaimed(step: ClaimedStep, assignment: Assignment): Promise<void> {    const sink = new LogSink(db, publisher, step.id, step.attempt);
+  async function runClaimed(step: ClaimedStep, assignment: Assignment): Promise<void> {
+    const sink = new LogSink(db, publisher, step.id, step.attempt);
+    // The one gate of the attempt's text: every line (the step's output and the worker's own)
+    // and the failure message pass through `mask` before they are stored, published or parsed.
+    // It learns the step's secret values when the step is prepared, before the step can print.
+    let mask = (text: string) => text;
+    const write = (stream: "stdout" | "stderr", text: string) => sink.write(stream, mask(text));
     // A step that prints no tracking line pays one prefix check per line and nothing else.
-    const tracking = new TrackingCapture(db, step.runId, step.name, (message) => sink.write("stderr", `${WARNING_PREFIX} ${message}`));
+    const tracking = new TrackingCapture(db, step.runId, step.name, (message) => write("stderr", `${WARNING_PREFIX} ${message}`));
     const onLine = (stream: "stdout" | "stderr", line: string) => {
-      sink.write(stream, line);
-      if (mayBeTrackingLine(line)) tracking.accept(line);
+      const masked = mask(line);
+      sink.write(stream, masked);
+      if (mayBeTrackingLine(masked)) tracking.accept(masked);
     };
     let outcome: StepOutcome;
     let command: string | null = null;
@@ -321,6 +336,7 @@ export async function startStepWorker(options: StepWorkerOptions): Promise<StepW
     let environment: Promise<string | null> = Promise.resolve(null);
     try {
       const prepared = await preparer.prepare(step, assignment);
+      mask = createSecretMasker(prepared.secretValues);
       command = prepared.command;
       const executor = executors[prepared.spec.executor ?? "shared"];
       if (!executor) throw new PreparationError(`this worker cannot run ${prepared.spec.executor} steps`);
@@ -376,8 +392,9 @@ export async function startStepWorker(options: StepWorkerOptions): Promise<StepW
           : err instanceof ArtifactStoreFailure
             ? { status: "failed", exitCode, failureKind: "retryable", error: err.message }
             : { status: "failed", exitCode, failureKind: "retryable", error: `worker error: ${err instanceof Error ? err.message : String(err)}` };
-      sink.write("stderr", `[trellis] ${outcome.error}`);
+      write("stderr", `[trellis] ${outcome.error}`);
     }
+    if (outcome.status !== "succeeded") outcome = { ...outcome, error: mask(outcome.error) };
     clearTimeout(showCommand);
     await sink.close().catch((err) => log("log flush failed", { error: String(err) }));
     observed.environmentDigest = await environment;

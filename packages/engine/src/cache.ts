@@ -37,6 +37,13 @@ export interface CacheKeyParts {
   /** `S.X` → `sha256:<digest>` for artifacts, the value for scalars. */
   inputs: Record<string, unknown>;
   outputs: Record<string, string>;
+  /**
+   * Names of the secrets the step declares, sorted; absent when none (so steps without secrets
+   * keep their keys). Values are never part of the key, which must not reveal anything about
+   * them (a rotated password also leaves a cached result reusable); steps whose result depends
+   * on a secret's value should be `cache: false`.
+   */
+  secrets?: string[];
 }
 
 export interface KeyChange {
@@ -79,6 +86,7 @@ export function cacheKeyParts(input: {
     params: Object.fromEntries(refs.params.map((p) => [p, input.params[p] ?? null])),
     inputs,
     outputs: Object.fromEntries(Object.entries(spec.outputs).map(([name, o]) => [name, o.type])),
+    ...(spec.secrets?.length ? { secrets: [...spec.secrets].sort() } : {}),
   };
 }
 
@@ -90,7 +98,7 @@ export function cacheKeyOf(parts: CacheKeyParts): string {
 export function diffKeyParts(before: CacheKeyParts, after: CacheKeyParts): KeyChange[] {
   const changes: KeyChange[] = [];
   const same = (a: unknown, b: unknown) => canonicalJson(a ?? null) === canonicalJson(b ?? null);
-  for (const part of ["command", "shell", "image", "code", "project"] as const) {
+  for (const part of ["command", "shell", "image", "code", "project", "secrets"] as const) {
     if (!same(before[part], after[part])) changes.push({ part, before: before[part] ?? null, after: after[part] ?? null });
   }
   for (const group of ["env", "params", "inputs"] as const) {

@@ -11,6 +11,7 @@ import { refreshRunStatus } from "./transitions.js";
 import { settleQueuedSteps } from "./cache.js";
 import type { ReadyStep } from "./queue.js";
 import { placementOf } from "./placement.js";
+import { undefinedSecretIssues } from "./secrets/secrets.js";
 
 export interface CreateRunInput {
   projectId: string;
@@ -161,6 +162,9 @@ export async function insertRun(ctx: EngineContext, plan: RunPlan): Promise<Crea
     return { ...base, status: ready ? ("queued" as const) : ("pending" as const), attempt: ready ? 1 : 0, queuedAt: ready ? now : null };
   });
   if (steps.every((s) => s.status === "succeeded")) throw conflict("every step would be reused: there is nothing to run");
+  // Refused now rather than failing the step later; the worker still checks, as a secret can be deleted meanwhile.
+  const secretIssues = await undefinedSecretIssues(ctx.db, plan.projectId, plan.spec, new Set(reused.keys()));
+  if (secretIssues.length > 0) throw validationFailed("the pipeline uses secrets this project does not define", secretIssues);
   let ready: ReadyStep[] = [];
   try {
     ready = await ctx.db.$transaction(async (tx) => {

@@ -261,7 +261,7 @@ describe("parsePipelineSpec: validation issues", () => {
       steps: { a: { run: "x", retry: 2, outputs: { o: { type: "file", path: "/x" } }, retries: { limit: 1, jitter: true } } },
     });
     expect(got.map((i) => i.path)).toEqual(["extra", "params.x.required", "steps.a.retry", "steps.a.outputs.o.path", "steps.a.retries.jitter"]);
-    expect(got[0]?.message).toBe('unknown key "extra"; allowed keys: name, description, failFast, executor, image, params, steps');
+    expect(got[0]?.message).toBe('unknown key "extra"; allowed keys: name, description, failFast, executor, image, secrets, params, steps');
     expect(got[2]?.message).toMatch(/^unknown key "retry" \(did you mean "retries"\?\); allowed keys: run, script/);
   });
 
@@ -600,6 +600,63 @@ describe("parsePipelineSpec: model registration on outputs", () => {
       "steps.a.outputs.n.register: only artifact outputs can be registered as models (this one is number)",
       'steps.a.outputs.m.register.extra: unknown key "extra"; allowed keys: model',
       'steps.a.outputs.m.register.model: expected a model name (letters, digits, spaces, ".", "_" and "-", starting with a letter or digit), got "-bad"',
+    ]);
+  });
+});
+
+describe("parsePipelineSpec: secrets", () => {
+  it("gives a step its own secrets, else the pipeline's; none means no key at all", () => {
+    const s = value(
+      parsePipelineSpec(
+        withSteps(
+          { a: { run: "x" }, b: { run: "x", secrets: ["API_TOKEN", "DB_PASSWORD"] }, c: { run: "x", secrets: [] }, d: { run: "x", secrets: null } },
+          { secrets: ["DB_PASSWORD"] },
+        ),
+      ),
+    );
+    expect(s.steps.a?.secrets).toEqual(["DB_PASSWORD"]);
+    expect(s.steps.b?.secrets).toEqual(["API_TOKEN", "DB_PASSWORD"]);
+    expect(Object.hasOwn(s.steps.c ?? {}, "secrets")).toBe(false);
+    expect(s.steps.d?.secrets).toEqual(["DB_PASSWORD"]);
+    const plain = value(parsePipelineSpec(withSteps({ a: { run: "x" } })));
+    expect(Object.hasOwn(plain.steps.a ?? {}, "secrets")).toBe(false);
+  });
+
+  it("reads them from YAML", () => {
+    const s = value(parsePipelineSpec("name: p\nsteps:\n  train:\n    run: x\n    secrets: [DB_PASSWORD, _X1]\n"));
+    expect(s.steps.train?.secrets).toEqual(["DB_PASSWORD", "_X1"]);
+  });
+
+  it("rejects bad and duplicate names with their paths", () => {
+    expect(
+      lines(
+        withSteps(
+          { train: { run: "x", secrets: ["DB_PASSWORD", "DB_PASSWORD", "db_password", "1X", 5, "A".repeat(129)] }, other: { run: "x", secrets: "DB_PASSWORD" } },
+          { secrets: ["OK", "bad-name"] },
+        ),
+      ),
+    ).toEqual([
+      'secrets[1]: invalid secret name "bad-name" (upper-case letters, digits and "_", not starting with a digit, at most 128 characters)',
+      "steps.train.secrets[1]: duplicate secret DB_PASSWORD (already at secrets[0])",
+      'steps.train.secrets[2]: invalid secret name "db_password" (upper-case letters, digits and "_", not starting with a digit, at most 128 characters)',
+      'steps.train.secrets[3]: invalid secret name "1X" (upper-case letters, digits and "_", not starting with a digit, at most 128 characters)',
+      'steps.train.secrets[4]: invalid secret name 5 (upper-case letters, digits and "_", not starting with a digit, at most 128 characters)',
+      `steps.train.secrets[5]: invalid secret name "${"A".repeat(60)}…" (upper-case letters, digits and "_", not starting with a digit, at most 128 characters)`,
+      "steps.other.secrets: expected a list of secret names such as [DB_PASSWORD], got string",
+    ]);
+  });
+
+  it("refuses a name that is both in env and in secrets", () => {
+    expect(
+      lines(
+        withSteps(
+          { own: { run: "x", env: { DB_PASSWORD: "dev" }, secrets: ["DB_PASSWORD"] }, inherited: { run: "x", env: { API_TOKEN: "t" } } },
+          { secrets: ["API_TOKEN"] },
+        ),
+      ),
+    ).toEqual([
+      "steps.own.secrets[0]: DB_PASSWORD is also set in env; a variable comes either from env or from a secret",
+      "steps.inherited.env.API_TOKEN: API_TOKEN is also one of the pipeline's secrets; a variable comes either from env or from a secret",
     ]);
   });
 });

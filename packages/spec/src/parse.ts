@@ -12,6 +12,8 @@ import {
   DEFAULT_SHELL,
   ENV_NAME_RE,
   MAX_RETRY_LIMIT,
+  MAX_SECRET_NAME_LENGTH,
+  SECRET_NAME_RE,
   OUTPUT_NAME_RE,
   OUTPUT_TYPES,
   PARAM_NAME_RE,
@@ -110,6 +112,7 @@ export function validatePipelineSpec(raw: unknown): Result<PipelineSpec> {
   const defaults: StepDefaults = {
     executor: parseExecutor(raw, [], issues) ?? "shared",
     image: parseImage(raw, [], issues) ?? null,
+    secrets: parseSecrets(raw, [], issues) ?? [],
   };
   const steps = parseSteps(raw.steps, params.names, defaults, issues);
 
@@ -276,6 +279,8 @@ function parseParam(raw: unknown, path: PathSegment[], issues: IssueList): Param
 interface StepDefaults {
   executor: ExecutorName;
   image: string | null;
+  /** Replaced, not extended, by a step's own `secrets:` (`secrets: []` opts a step out). */
+  secrets: string[];
 }
 
 function parseSteps(raw: unknown, params: ReadonlySet<string>, defaults: StepDefaults, issues: IssueList): Record<string, StepSpec> {
@@ -383,7 +388,18 @@ function parseStep(
     else issues.add([...path, "nondeterministic"], `expected true or false, got ${typeName(raw.nondeterministic)}`);
   }
 
+  const ownSecrets = parseSecrets(raw, path, issues);
+  const secrets = ownSecrets ?? defaults.secrets;
+  // A variable has one source: with a name both in env and in secrets, which value the step
+  // sees would depend on an ordering rule nobody reads.
+  secrets.forEach((secret, i) => {
+    if (!Object.hasOwn(env, secret)) return;
+    if (ownSecrets) issues.add([...path, "secrets", i], `${secret} is also set in env; a variable comes either from env or from a secret`);
+    else issues.add([...path, "env", secret], `${secret} is also one of the pipeline's secrets; a variable comes either from env or from a secret`);
+  });
+
   const step: StepSpec = { name, needs, env, outputs, retries, timeoutMs, cache, nondeterministic, executor, image, resources };
+  if (secrets.length > 0) step.secrets = secrets;
   if (run !== undefined) step.run = run;
   if (script !== undefined) {
     step.script = script;
@@ -492,6 +508,40 @@ function parseEnv(raw: unknown, path: PathSegment[], issues: IssueList): Record<
     else issues.add(p, `expected string, got ${typeName(value)}`);
   }
   return Object.fromEntries(entries);
+}
+
+/**
+ * `secrets: [DB_PASSWORD, API_TOKEN]` (on a step or the pipeline): project secrets given to the
+ * step as environment variables of the same names. Undefined when absent; invalid and duplicate
+ * names are reported and left out.
+ */
+function parseSecrets(obj: Raw, path: PathSegment[], issues: IssueList): string[] | undefined {
+  if (!present(obj, "secrets")) return undefined;
+  const at = [...path, "secrets"];
+  const raw = obj.secrets;
+  if (!Array.isArray(raw)) {
+    issues.add(at, `expected a list of secret names such as [DB_PASSWORD], got ${typeName(raw)}`);
+    return undefined;
+  }
+  const names: string[] = [];
+  const seen = new Map<string, number>();
+  raw.forEach((name: unknown, i) => {
+    if (typeof name !== "string" || !SECRET_NAME_RE.test(name) || name.length > MAX_SECRET_NAME_LENGTH) {
+      issues.add(
+        [...at, i],
+        `invalid secret name ${show(name)} (upper-case letters, digits and "_", not starting with a digit, at most ${MAX_SECRET_NAME_LENGTH} characters)`,
+      );
+      return;
+    }
+    const first = seen.get(name);
+    if (first !== undefined) {
+      issues.add([...at, i], `duplicate secret ${name} (already at secrets[${first}])`);
+      return;
+    }
+    seen.set(name, i);
+    names.push(name);
+  });
+  return names;
 }
 
 function retryLimit(value: unknown, path: PathSegment[], issues: IssueList): number | undefined {

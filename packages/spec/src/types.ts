@@ -105,6 +105,12 @@ export interface StepSpec {
   /** Container image: the step's, else the pipeline's, else DEFAULT_IMAGE; null for shared steps. */
   image: string | null;
   resources: ResourceRequest;
+  /**
+   * Names of project secrets the step gets as environment variables (its own `secrets:`, else
+   * the pipeline's); absent when none. Only names: values live encrypted in the project and are
+   * decrypted by the worker that runs the step.
+   */
+  secrets?: string[];
 }
 
 /** `cache: false`, `cache: { maxAge: 7d }` or `cache: { enabled: false }`; default: enabled, no age limit. */
@@ -154,15 +160,18 @@ export const PARAM_NAME_RE = STEP_NAME_RE;
 export const OUTPUT_NAME_RE = STEP_NAME_RE;
 /** POSIX-portable environment variable names. */
 export const ENV_NAME_RE = /^[A-Za-z_][A-Za-z0-9_]*$/;
+/** Project secret names (spec `secrets:` entries and the secrets API): upper-case environment variable names. */
+export const SECRET_NAME_RE = /^[A-Z_][A-Z0-9_]*$/;
+export const MAX_SECRET_NAME_LENGTH = 128;
 
 /**
  * Allowed keys of every mapping in a spec — the single place to extend when a feature adds a
  * key. Any other key is reported as an error, so typos (`retry:`, `need:`) never pass silently.
  */
 export const SPEC_KEYS = {
-  pipeline: ["name", "description", "failFast", "executor", "image", "params", "steps"],
+  pipeline: ["name", "description", "failFast", "executor", "image", "secrets", "params", "steps"],
   param: ["type", "default", "description", "enum"],
-  step: ["run", "script", "shell", "needs", "env", "outputs", "retries", "timeout", "cache", "nondeterministic", "executor", "image", "resources"],
+  step: ["run", "script", "shell", "needs", "env", "outputs", "retries", "timeout", "cache", "nondeterministic", "executor", "image", "resources", "secrets"],
   resources: ["cpu", "memory", "gpu"],
   onOOM: ["memoryFactor", "maxMemory"],
   cache: ["enabled", "maxAge"],

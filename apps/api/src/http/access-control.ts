@@ -181,8 +181,10 @@ export function registerAccessControl(app: FastifyInstance, deps: ApiDeps): Rout
         // Not visible and not existing answer the same, so project names do not leak.
         const role = project ? await roleOn(deps, principal, project.id) : null;
         if (!project || !role) throw notFound(`project "${name}"`);
-        if (principal.kind === "run" && !access.runToken) throw forbidden("a run token can only log to its own run");
-        if (!roleAtLeast(role, access.role)) throw forbidden(`this needs the ${access.role} role on project "${name}"; you are ${describeRole(role)}`);
+        if (principal.kind === "run") {
+          // Its own run only: checked once the body is parsed (preHandler below).
+          if (!access.runToken) throw forbidden("a run token can only log to its own run");
+        } else if (!roleAtLeast(role, access.role)) throw forbidden(`this needs the ${access.role} role on project "${name}"; you are ${describeRole(role)}`);
         request.project = project;
         request.role = role;
         return;

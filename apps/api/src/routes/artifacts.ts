@@ -26,7 +26,8 @@ export const artifactRoutes = (deps: ApiDeps): FastifyPluginAsyncZod =>
 
     app.get(
       "/projects/:project/runs/:id/artifacts",
-      { config: { access: access.viewer },
+      {
+        config: { access: access.viewer },
         schema: {
           tags: ["artifacts"],
           summary: "A run's artifacts",
@@ -41,7 +42,8 @@ export const artifactRoutes = (deps: ApiDeps): FastifyPluginAsyncZod =>
 
     app.get(
       "/projects/:project/runs/:id/lineage",
-      { config: { access: access.viewer },
+      {
+        config: { access: access.viewer },
         schema: {
           tags: ["lineage"],
           summary: "A run's lineage graph",
@@ -55,7 +57,8 @@ export const artifactRoutes = (deps: ApiDeps): FastifyPluginAsyncZod =>
 
     app.get(
       "/projects/:project/artifacts/:id",
-      { config: { access: access.viewer },
+      {
+        config: { access: access.viewer },
         schema: {
           tags: ["artifacts"],
           summary: "An artifact",
@@ -69,7 +72,8 @@ export const artifactRoutes = (deps: ApiDeps): FastifyPluginAsyncZod =>
 
     app.get(
       "/projects/:project/artifacts/:id/content",
-      { config: { access: access.viewer },
+      {
+        config: { access: access.viewer },
         schema: {
           tags: ["artifacts"],
           summary: "Download an artifact",
@@ -99,7 +103,8 @@ export const artifactRoutes = (deps: ApiDeps): FastifyPluginAsyncZod =>
 
     app.get(
       "/projects/:project/artifacts/:id/preview",
-      { config: { access: access.viewer },
+      {
+        config: { access: access.viewer },
         schema: {
           tags: ["artifacts"],
           summary: "Preview an artifact",
@@ -120,7 +125,8 @@ export const artifactRoutes = (deps: ApiDeps): FastifyPluginAsyncZod =>
 
     app.get(
       "/projects/:project/artifacts/:id/lineage",
-      { config: { access: access.viewer },
+      {
+        config: { access: access.viewer },
         schema: {
           tags: ["lineage"],
           summary: "An artifact's lineage graph",
@@ -140,7 +146,8 @@ export const artifactRoutes = (deps: ApiDeps): FastifyPluginAsyncZod =>
 
     app.post(
       "/projects/:project/runs/delete",
-      { config: { access: access.admin },
+      {
+        config: { access: access.admin },
         schema: {
           tags: ["runs"],
           summary: "Delete finished runs and the artifacts only they use",

@@ -94,7 +94,8 @@ export const authRoutes = (deps: ApiDeps): FastifyPluginAsyncZod =>
 
     app.post(
       "/auth/sign-out",
-      { config: { access: access.signedIn }, schema: { tags: ["auth"], summary: "End this session", response: { 204: z.null(), ...errorResponses } } },
+      {
+      config: { access: access.signedIn }, schema: { tags: ["auth"], summary: "End this session", response: { 204: z.null(), ...errorResponses } } },
       async (request, reply) => {
         const p = request.principal;
         if (p.kind === "user") {
@@ -148,7 +149,8 @@ export const authRoutes = (deps: ApiDeps): FastifyPluginAsyncZod =>
 
     app.get(
       "/auth/tokens",
-      { config: { access: access.signedIn }, schema: { tags: ["auth"], summary: "Your personal API tokens", response: { 200: z.object({ items: z.array(ApiToken) }), ...errorResponses } } },
+      {
+      config: { access: access.signedIn }, schema: { tags: ["auth"], summary: "Your personal API tokens", response: { 200: z.object({ items: z.array(ApiToken) }), ...errorResponses } } },
       async (request) => ({ items: (await listApiTokens(deps.db, { userId: (await personal(request)).userId })).map(tokenView) }),
     );
 

@@ -37,19 +37,22 @@ export const experimentRoutes = (deps: ApiDeps): FastifyPluginAsyncZod =>
   async (app) => {
     app.get(
       "/projects/:project/experiments",
-      { config: { access: access.viewer }, schema: { tags: ["experiments"], summary: "List experiments, most recently run first", params: ProjectParams, response: { 200: z.object({ items: z.array(ExperimentSummary) }), ...errorResponses } } },
+      {
+      config: { access: access.viewer }, schema: { tags: ["experiments"], summary: "List experiments, most recently run first", params: ProjectParams, response: { 200: z.object({ items: z.array(ExperimentSummary) }), ...errorResponses } } },
       async (request) => listExperiments(deps.db, projectOf(request).id),
     );
 
     app.get(
       "/projects/:project/experiments/:id",
-      { config: { access: access.viewer }, schema: { tags: ["experiments"], summary: "Get an experiment", params: ExperimentParams, response: { 200: Experiment, ...errorResponses } } },
+      {
+      config: { access: access.viewer }, schema: { tags: ["experiments"], summary: "Get an experiment", params: ExperimentParams, response: { 200: Experiment, ...errorResponses } } },
       async (request) => getExperiment(deps.db, projectOf(request).id, request.params.id),
     );
 
     app.get(
       "/projects/:project/experiments/:id/columns",
-      { config: { access: access.viewer },
+      {
+        config: { access: access.viewer },
         schema: { tags: ["experiments"], summary: "Param, metric and tag keys used by the experiment's runs", params: ExperimentParams, response: { 200: ExperimentColumns, ...errorResponses } },
       },
       async (request) => experimentColumns(deps.db, projectOf(request).id, request.params.id),
@@ -57,7 +60,8 @@ export const experimentRoutes = (deps: ApiDeps): FastifyPluginAsyncZod =>
 
     app.get(
       "/projects/:project/experiments/:id/runs",
-      { config: { access: access.viewer },
+      {
+        config: { access: access.viewer },
         schema: {
           tags: ["experiments"],
           summary: "Search an experiment's runs",
@@ -79,7 +83,8 @@ export const experimentRoutes = (deps: ApiDeps): FastifyPluginAsyncZod =>
 
     app.get(
       "/projects/:project/compare",
-      { config: { access: access.viewer },
+      {
+        config: { access: access.viewer },
         schema: {
           tags: ["experiments"],
           summary: "Compare runs: params, metric summaries and steps of each",
@@ -94,7 +99,8 @@ export const experimentRoutes = (deps: ApiDeps): FastifyPluginAsyncZod =>
 
     app.get(
       "/projects/:project/metrics/history",
-      { config: { access: access.viewer },
+      {
+        config: { access: access.viewer },
         schema: {
           tags: ["experiments"],
           summary: "Downsampled metric histories for charts",

@@ -21,7 +21,8 @@ export const healthRoutes = (deps: ApiDeps): FastifyPluginAsyncZod =>
   async (app) => {
     app.get(
       "/health",
-      { config: { access: access.public }, schema: { summary: "Liveness of the API and its dependencies", tags: ["system"], response: { 200: Health, 503: Health } } },
+      {
+      config: { access: access.public }, schema: { summary: "Liveness of the API and its dependencies", tags: ["system"], response: { 200: Health, 503: Health } } },
       async (_request, reply) => {
         const [postgres, redis] = await Promise.all([check(() => deps.db.$queryRaw`SELECT 1`), check(() => deps.ping.redis())]);
         const ok = postgres === "ok" && redis === "ok";

@@ -3,7 +3,7 @@ import { logChannel, readLogLines, type LogLineMessage } from "@trellis/engine";
 import type { ApiDeps } from "../deps.js";
 import { LogsQuery, LogsResponse, StepParams, errorResponses } from "../http/schemas.js";
 import { findStep } from "../queries/steps.js";
-import { access, projectOf } from "../http/access.js";
+import { access } from "../http/access.js";
 
 const FINISHED = new Set(["succeeded", "failed", "cancelled", "skipped"]);
 
@@ -23,7 +23,8 @@ export const logRoutes = (deps: ApiDeps): FastifyPluginAsyncZod =>
   async (app) => {
     app.get(
       "/projects/:project/runs/:id/steps/:step/logs",
-      { config: { access: access.viewer },
+      {
+        config: { access: access.viewer },
         schema: {
           tags: ["logs"],
           summary: "Read a step attempt's stored log",
@@ -45,7 +46,8 @@ export const logRoutes = (deps: ApiDeps): FastifyPluginAsyncZod =>
 
     app.get(
       "/projects/:project/runs/:id/steps/:step/logs/stream",
-      { config: { access: access.viewer },
+      {
+        config: { access: access.viewer },
         schema: {
           tags: ["logs"],
           summary: "Follow a step attempt's log (Server-Sent Events)",

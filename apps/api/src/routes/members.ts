@@ -16,7 +16,8 @@ export const memberRoutes = (deps: ApiDeps): FastifyPluginAsyncZod =>
 
     app.get(
       "/projects/:project/members",
-      { config: { access: access.admin }, schema: { tags: ["members"], summary: "List members and their roles", params: ProjectParams, response: { 200: z.object({ items: z.array(Member) }), ...errorResponses } } },
+      {
+      config: { access: access.admin }, schema: { tags: ["members"], summary: "List members and their roles", params: ProjectParams, response: { 200: z.object({ items: z.array(Member) }), ...errorResponses } } },
       async (request) => ({ items: (await listMembers(deps.db, projectOf(request).id)).map(memberView) }),
     );
 
@@ -94,7 +95,8 @@ export const memberRoutes = (deps: ApiDeps): FastifyPluginAsyncZod =>
 
     app.delete(
       "/projects/:project/tokens/:id",
-      { config: { access: access.admin }, schema: { tags: ["tokens"], summary: "Revoke a token (effective immediately)", params: TokenParams, response: { 204: z.null(), ...errorResponses } } },
+      {
+      config: { access: access.admin }, schema: { tags: ["tokens"], summary: "Revoke a token (effective immediately)", params: TokenParams, response: { 204: z.null(), ...errorResponses } } },
       async (request, reply) => {
         await revokeApiToken(deps.db, { tokenId: request.params.id, scope: { projectId: projectOf(request).id }, ...actor(request) });
         return reply.status(204).send(null);

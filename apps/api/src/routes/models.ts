@@ -51,7 +51,8 @@ export const modelRoutes = (deps: ApiDeps): FastifyPluginAsyncZod =>
 
     app.get(
       "/projects/:project/models",
-      { config: { access: access.viewer },
+      {
+        config: { access: access.viewer },
         schema: {
           tags,
           summary: "List registered models",
@@ -66,7 +67,8 @@ export const modelRoutes = (deps: ApiDeps): FastifyPluginAsyncZod =>
 
     app.post(
       "/projects/:project/models",
-      { config: { access: access.editor },
+      {
+        config: { access: access.editor },
         schema: {
           tags,
           summary: "Register a model",
@@ -88,7 +90,8 @@ export const modelRoutes = (deps: ApiDeps): FastifyPluginAsyncZod =>
 
     app.get(
       "/projects/:project/models/:name",
-      { config: { access: access.viewer },
+      {
+        config: { access: access.viewer },
         schema: { tags, summary: "A registered model with its versions (newest first)", params: ModelParams, response: { 200: ModelDetail, ...errorResponses } },
       },
       async (request) => getModelDetail(deps.db, projectOf(request).id, request.params.name),
@@ -96,7 +99,8 @@ export const modelRoutes = (deps: ApiDeps): FastifyPluginAsyncZod =>
 
     app.patch(
       "/projects/:project/models/:name",
-      { config: { access: access.editor },
+      {
+        config: { access: access.editor },
         schema: {
           tags,
           summary: "Edit a model's description, tags or promotion gates",
@@ -117,7 +121,8 @@ export const modelRoutes = (deps: ApiDeps): FastifyPluginAsyncZod =>
 
     app.delete(
       "/projects/:project/models/:name",
-      { config: { access: access.admin },
+      {
+        config: { access: access.admin },
         schema: {
           tags,
           summary: "Delete a model and its versions",
@@ -136,7 +141,8 @@ export const modelRoutes = (deps: ApiDeps): FastifyPluginAsyncZod =>
 
     app.post(
       "/projects/:project/models/:name/versions",
-      { config: { access: access.editor },
+      {
+        config: { access: access.editor },
         schema: {
           tags,
           summary: "Register a run's artifact output as a new version",
@@ -166,13 +172,15 @@ export const modelRoutes = (deps: ApiDeps): FastifyPluginAsyncZod =>
 
     app.get(
       "/projects/:project/models/:name/versions/:version",
-      { config: { access: access.viewer }, schema: { tags, summary: "A model version", params: ModelVersionParams, response: { 200: ModelVersionView, ...errorResponses } } },
+      {
+      config: { access: access.viewer }, schema: { tags, summary: "A model version", params: ModelVersionParams, response: { 200: ModelVersionView, ...errorResponses } } },
       async (request) => getVersionView(deps.db, projectOf(request).id, request.params.name, request.params.version),
     );
 
     app.patch(
       "/projects/:project/models/:name/versions/:version",
-      { config: { access: access.editor },
+      {
+        config: { access: access.editor },
         schema: {
           tags,
           summary: "Edit a version's description or tags",
@@ -192,7 +200,8 @@ export const modelRoutes = (deps: ApiDeps): FastifyPluginAsyncZod =>
 
     app.delete(
       "/projects/:project/models/:name/versions/:version",
-      { config: { access: access.admin },
+      {
+        config: { access: access.admin },
         schema: { tags, summary: "Delete a model version", description: `Its aliases go with it. ${ACTOR_NOTE}`, params: ModelVersionParams, response: NoContent },
       },
       async (request, reply) => {
@@ -204,7 +213,8 @@ export const modelRoutes = (deps: ApiDeps): FastifyPluginAsyncZod =>
 
     app.post(
       "/projects/:project/models/:name/versions/:version/stage",
-      { config: { access: access.editor },
+      {
+        config: { access: access.editor },
         schema: {
           tags,
           summary: "Move a version to a stage",
@@ -250,7 +260,8 @@ export const modelRoutes = (deps: ApiDeps): FastifyPluginAsyncZod =>
 
     app.get(
       "/projects/:project/models/:name/versions/:version/gates",
-      { config: { access: access.viewer },
+      {
+        config: { access: access.viewer },
         schema: {
           tags,
           summary: "Check the promotion gates",
@@ -267,7 +278,8 @@ export const modelRoutes = (deps: ApiDeps): FastifyPluginAsyncZod =>
 
     app.get(
       "/projects/:project/models/:name/versions/:version/download",
-      { config: { access: access.viewer },
+      {
+        config: { access: access.viewer },
         schema: {
           tags,
           summary: "Download a version's artifact",
@@ -295,7 +307,8 @@ export const modelRoutes = (deps: ApiDeps): FastifyPluginAsyncZod =>
 
     app.put(
       "/projects/:project/models/:name/aliases/:alias",
-      { config: { access: access.editor },
+      {
+        config: { access: access.editor },
         schema: {
           tags,
           summary: "Point an alias at a version",
@@ -315,7 +328,8 @@ export const modelRoutes = (deps: ApiDeps): FastifyPluginAsyncZod =>
 
     app.delete(
       "/projects/:project/models/:name/aliases/:alias",
-      { config: { access: access.editor }, schema: { tags, summary: "Delete an alias", description: ACTOR_NOTE, params: ModelAliasParams, response: NoContent } },
+      {
+      config: { access: access.editor }, schema: { tags, summary: "Delete an alias", description: ACTOR_NOTE, params: ModelAliasParams, response: NoContent } },
       async (request, reply) => {
         const { name, alias } = request.params;
         await deleteModelAlias(deps, { projectId: projectOf(request).id, modelName: name, alias, actor: actorOf(request) });
@@ -327,7 +341,8 @@ export const modelRoutes = (deps: ApiDeps): FastifyPluginAsyncZod =>
 
     app.get(
       "/projects/:project/models/:name/events",
-      { config: { access: access.viewer },
+      {
+        config: { access: access.viewer },
         schema: {
           tags,
           summary: "A model's audit trail, newest first",

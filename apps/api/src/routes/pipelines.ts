@@ -12,13 +12,15 @@ export const pipelineRoutes = (deps: ApiDeps): FastifyPluginAsyncZod =>
   async (app) => {
     app.get(
       "/projects/:project/pipelines",
-      { config: { access: access.viewer }, schema: { tags: ["pipelines"], summary: "List pipelines", params: ProjectParams, response: { 200: z.object({ items: z.array(PipelineSummary) }), ...errorResponses } } },
+      {
+      config: { access: access.viewer }, schema: { tags: ["pipelines"], summary: "List pipelines", params: ProjectParams, response: { 200: z.object({ items: z.array(PipelineSummary) }), ...errorResponses } } },
       async (request) => listPipelines(deps.db, projectOf(request).id),
     );
 
     app.post(
       "/projects/:project/pipelines",
-      { config: { access: access.editor },
+      {
+        config: { access: access.editor },
         bodyLimit: 64 * 1024 * 1024,
         schema: {
           tags: ["pipelines"],
@@ -39,7 +41,8 @@ export const pipelineRoutes = (deps: ApiDeps): FastifyPluginAsyncZod =>
 
     app.get(
       "/projects/:project/pipelines/:name",
-      { config: { access: access.viewer },
+      {
+        config: { access: access.viewer },
         schema: {
           tags: ["pipelines"],
           summary: "Get a pipeline and its versions",
@@ -52,7 +55,8 @@ export const pipelineRoutes = (deps: ApiDeps): FastifyPluginAsyncZod =>
 
     app.get(
       "/projects/:project/pipelines/:name/versions/:version",
-      { config: { access: access.viewer },
+      {
+        config: { access: access.viewer },
         schema: {
           tags: ["pipelines"],
           summary: "Get one version: spec text and normalised spec",

@@ -31,7 +31,8 @@ export const projectRoutes = (deps: ApiDeps): FastifyPluginAsyncZod =>
   async (app) => {
     app.get(
       "/projects",
-      { config: { access: access.signedIn }, schema: { tags: ["projects"], summary: "List the projects you can see", response: { 200: z.object({ items: z.array(Project) }), ...errorResponses } } },
+      {
+      config: { access: access.signedIn }, schema: { tags: ["projects"], summary: "List the projects you can see", response: { 200: z.object({ items: z.array(Project) }), ...errorResponses } } },
       async (request) => ({ items: (await visibleProjects(deps, request.principal)).map((p) => toJson(p, p.role)) }),
     );
 
@@ -65,7 +66,8 @@ export const projectRoutes = (deps: ApiDeps): FastifyPluginAsyncZod =>
 
     app.get(
       "/projects/:project",
-      { config: { access: access.viewer }, schema: { tags: ["projects"], summary: "Get a project, with your role on it", params: ProjectParams, response: { 200: Project, ...errorResponses } } },
+      {
+      config: { access: access.viewer }, schema: { tags: ["projects"], summary: "Get a project, with your role on it", params: ProjectParams, response: { 200: Project, ...errorResponses } } },
       async (request) => toJson(await deps.db.project.findUniqueOrThrow({ where: { id: projectOf(request).id } }), request.role ?? "viewer"),
     );
   };

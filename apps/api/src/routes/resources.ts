@@ -3,13 +3,14 @@ import type { ApiDeps } from "../deps.js";
 import { AttemptQuery, StepEnvironment, StepParams, WorkersResponse, errorResponses } from "../http/schemas.js";
 import { listWorkers, stepEnvironment } from "../queries/resources.js";
 import { findStep } from "../queries/steps.js";
-import { access, projectOf } from "../http/access.js";
+import { access } from "../http/access.js";
 
 export const resourceRoutes = (deps: ApiDeps): FastifyPluginAsyncZod =>
   async (app) => {
     app.get(
       "/workers",
-      { config: { access: access.signedIn },
+      {
+        config: { access: access.signedIn },
         schema: {
           tags: ["workers"],
           summary: "Live workers with their capacity and what their running steps hold",
@@ -21,7 +22,8 @@ export const resourceRoutes = (deps: ApiDeps): FastifyPluginAsyncZod =>
 
     app.get(
       "/projects/:project/runs/:id/steps/:step/environment",
-      { config: { access: access.viewer },
+      {
+        config: { access: access.viewer },
         schema: {
           tags: ["runs"],
           summary: "The environment a step attempt ran in",

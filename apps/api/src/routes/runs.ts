@@ -1,11 +1,10 @@
 import type { FastifyPluginAsyncZod } from "fastify-type-provider-zod";
 import { z } from "zod";
 import type { FastifyRequest } from "fastify";
-import { annotateRun, cancelRun, createRun, isTerminalRunStatus, logToRun, rerunRun, retryFailedSteps, verifyRunToken } from "@trellis/engine";
+import { annotateRun, cancelRun, createRun, isTerminalRunStatus, logToRun, rerunRun, retryFailedSteps } from "@trellis/engine";
 import type { ApiDeps } from "../deps.js";
 import {
   CreateRunBody,
-  ErrorResponse,
   ListRunsQuery,
   LogBatchBody,
   ProjectParams,
@@ -34,7 +33,8 @@ export const runRoutes = (deps: ApiDeps): FastifyPluginAsyncZod =>
   async (app) => {
     app.post(
       "/projects/:project/runs",
-      { config: { access: access.editor },
+      {
+        config: { access: access.editor },
         schema: {
           tags: ["runs"],
           summary: "Start a run",
@@ -63,7 +63,8 @@ export const runRoutes = (deps: ApiDeps): FastifyPluginAsyncZod =>
 
     app.post(
       "/projects/:project/runs/:id/rerun",
-      { config: { access: access.editor },
+      {
+        config: { access: access.editor },
         schema: {
           tags: ["runs"],
           summary: "Rerun: a new run of the same pipeline version in the same experiment",
@@ -90,7 +91,8 @@ export const runRoutes = (deps: ApiDeps): FastifyPluginAsyncZod =>
 
     app.post(
       "/projects/:project/runs/:id/retry",
-      { config: { access: access.editor },
+      {
+        config: { access: access.editor },
         schema: {
           tags: ["runs"],
           summary: "Retry failed steps of a finished run",
@@ -109,7 +111,8 @@ export const runRoutes = (deps: ApiDeps): FastifyPluginAsyncZod =>
 
     app.patch(
       "/projects/:project/runs/:id",
-      { config: { access: access.editor },
+      {
+        config: { access: access.editor },
         schema: { tags: ["runs"], summary: "Rename a run, edit its note or tags", params: RunParams, body: UpdateRunBody, response: { 200: RunDetail, ...errorResponses } },
       },
       async (request) => {
@@ -126,7 +129,8 @@ export const runRoutes = (deps: ApiDeps): FastifyPluginAsyncZod =>
 
     app.post(
       "/runs/:id/log-batch",
-      { config: { access: access.runToken },
+      {
+        config: { access: access.runToken },
         schema: {
           tags: ["tracking"],
           summary: "Log metrics, params and tags from a running step",
@@ -149,7 +153,8 @@ export const runRoutes = (deps: ApiDeps): FastifyPluginAsyncZod =>
 
     app.get(
       "/projects/:project/runs",
-      { config: { access: access.viewer },
+      {
+        config: { access: access.viewer },
         schema: {
           tags: ["runs"],
           summary: "List runs, newest first",
@@ -168,13 +173,15 @@ export const runRoutes = (deps: ApiDeps): FastifyPluginAsyncZod =>
 
     app.get(
       "/projects/:project/runs/:id",
-      { config: { access: access.viewer }, schema: { tags: ["runs"], summary: "Get a run with its steps", params: RunParams, response: { 200: RunDetail, ...errorResponses } } },
+      {
+      config: { access: access.viewer }, schema: { tags: ["runs"], summary: "Get a run with its steps", params: RunParams, response: { 200: RunDetail, ...errorResponses } } },
       async (request) => getRunDetail(deps, projectOf(request).id, request.params.id),
     );
 
     app.post(
       "/projects/:project/runs/:id/cancel",
-      { config: { access: access.editor },
+      {
+        config: { access: access.editor },
         schema: {
           tags: ["runs"],
           summary: "Cancel a run",

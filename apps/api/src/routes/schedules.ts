@@ -45,7 +45,8 @@ export const scheduleRoutes = (deps: ApiDeps): FastifyPluginAsyncZod =>
 
     app.get(
       "/projects/:project/schedules",
-      { config: { access: access.viewer },
+      {
+        config: { access: access.viewer },
         schema: { tags, summary: "List schedules", description: "By name.", params: ProjectParams, response: { 200: SchedulesResponse, ...errorResponses } },
       },
       async (request) => listSchedules(deps.db, projectOf(request).id),
@@ -53,7 +54,8 @@ export const scheduleRoutes = (deps: ApiDeps): FastifyPluginAsyncZod =>
 
     app.post(
       "/projects/:project/schedules",
-      { config: { access: access.editor },
+      {
+        config: { access: access.editor },
         schema: {
           tags,
           summary: "Create a schedule",
@@ -92,7 +94,8 @@ export const scheduleRoutes = (deps: ApiDeps): FastifyPluginAsyncZod =>
 
     app.post(
       "/projects/:project/schedules/preview",
-      { config: { access: access.editor },
+      {
+        config: { access: access.editor },
         schema: {
           tags,
           summary: "Preview a trigger",
@@ -103,7 +106,6 @@ export const scheduleRoutes = (deps: ApiDeps): FastifyPluginAsyncZod =>
         },
       },
       async (request) => {
-        projectOf(request).id;
         const { trigger, startAt, count } = request.body;
         const now = new Date();
         const times = previewTrigger(trigger, now, count, startAt);
@@ -122,13 +124,15 @@ export const scheduleRoutes = (deps: ApiDeps): FastifyPluginAsyncZod =>
 
     app.get(
       "/projects/:project/schedules/:id",
-      { config: { access: access.viewer }, schema: { tags, summary: "A schedule", params: ScheduleParams, response: { 200: ScheduleView, ...errorResponses } } },
+      {
+      config: { access: access.viewer }, schema: { tags, summary: "A schedule", params: ScheduleParams, response: { 200: ScheduleView, ...errorResponses } } },
       async (request) => getScheduleView(deps.db, projectOf(request).id, request.params.id),
     );
 
     app.patch(
       "/projects/:project/schedules/:id",
-      { config: { access: access.editor },
+      {
+        config: { access: access.editor },
         schema: {
           tags,
           summary: "Edit a schedule",
@@ -166,7 +170,8 @@ export const scheduleRoutes = (deps: ApiDeps): FastifyPluginAsyncZod =>
 
     app.delete(
       "/projects/:project/schedules/:id",
-      { config: { access: access.editor },
+      {
+        config: { access: access.editor },
         schema: { tags, summary: "Delete a schedule", description: "Its history and backfills go with it; the runs it started stay.", params: ScheduleParams, response: NoContent },
       },
       async (request, reply) => {
@@ -177,7 +182,8 @@ export const scheduleRoutes = (deps: ApiDeps): FastifyPluginAsyncZod =>
 
     app.post(
       "/projects/:project/schedules/:id/pause",
-      { config: { access: access.editor },
+      {
+        config: { access: access.editor },
         schema: { tags, summary: "Pause a schedule", description: "No fire time is due while paused.", params: ScheduleParams, response: { 200: ScheduleView, ...errorResponses } },
       },
       async (request) => {
@@ -189,7 +195,8 @@ export const scheduleRoutes = (deps: ApiDeps): FastifyPluginAsyncZod =>
 
     app.post(
       "/projects/:project/schedules/:id/resume",
-      { config: { access: access.editor },
+      {
+        config: { access: access.editor },
         schema: {
           tags,
           summary: "Resume a schedule",
@@ -207,7 +214,8 @@ export const scheduleRoutes = (deps: ApiDeps): FastifyPluginAsyncZod =>
 
     app.get(
       "/projects/:project/schedules/:id/runs",
-      { config: { access: access.viewer },
+      {
+        config: { access: access.viewer },
         schema: {
           tags,
           summary: "A schedule's runs history",
@@ -228,7 +236,8 @@ export const scheduleRoutes = (deps: ApiDeps): FastifyPluginAsyncZod =>
 
     app.post(
       "/projects/:project/schedules/:id/backfills",
-      { config: { access: access.editor },
+      {
+        config: { access: access.editor },
         schema: {
           tags,
           summary: "Backfill past intervals",
@@ -261,7 +270,8 @@ export const scheduleRoutes = (deps: ApiDeps): FastifyPluginAsyncZod =>
 
     app.get(
       "/projects/:project/schedules/:id/backfills",
-      { config: { access: access.viewer },
+      {
+        config: { access: access.viewer },
         schema: { tags, summary: "A schedule's backfills", description: "Newest first, with progress counts.", params: ScheduleParams, response: { 200: BackfillsResponse, ...errorResponses } },
       },
       async (request) => listBackfills(deps.db, projectOf(request).id, request.params.id),
@@ -269,7 +279,8 @@ export const scheduleRoutes = (deps: ApiDeps): FastifyPluginAsyncZod =>
 
     app.post(
       "/projects/:project/backfills/:id/cancel",
-      { config: { access: access.editor },
+      {
+        config: { access: access.editor },
         schema: {
           tags,
           summary: "Cancel a backfill",

@@ -13,7 +13,8 @@ export const userRoutes = (deps: ApiDeps): FastifyPluginAsyncZod =>
 
     app.get(
       "/users",
-      { config: { access: access.instanceAdmin }, schema: { tags: ["users"], summary: "List accounts", response: { 200: z.object({ items: z.array(User) }), ...errorResponses } } },
+      {
+      config: { access: access.instanceAdmin }, schema: { tags: ["users"], summary: "List accounts", response: { 200: z.object({ items: z.array(User) }), ...errorResponses } } },
       async () => ({ items: (await deps.db.user.findMany({ select: USER_SELECT, orderBy: { email: "asc" } })).map(userView) }),
     );
 
@@ -49,7 +50,8 @@ export const userRoutes = (deps: ApiDeps): FastifyPluginAsyncZod =>
 
     app.get(
       "/audit",
-      { config: { access: access.instanceAdmin }, schema: { tags: ["audit"], summary: "The whole audit log, newest first", querystring: AuditQuery, response: { 200: AuditPage, ...errorResponses } } },
+      {
+      config: { access: access.instanceAdmin }, schema: { tags: ["audit"], summary: "The whole audit log, newest first", querystring: AuditQuery, response: { 200: AuditPage, ...errorResponses } } },
       async (request) => auditPage(deps.db, { limit: request.query.limit, cursor: request.query.cursor }),
     );
   };

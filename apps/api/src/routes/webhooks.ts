@@ -24,7 +24,8 @@ export const webhookRoutes = (deps: ApiDeps): FastifyPluginAsyncZod =>
 
     app.get(
       "/projects/:project/webhooks",
-      { config: { access: access.admin },
+      {
+        config: { access: access.admin },
         schema: {
           tags,
           summary: "List webhooks",
@@ -38,7 +39,8 @@ export const webhookRoutes = (deps: ApiDeps): FastifyPluginAsyncZod =>
 
     app.post(
       "/projects/:project/webhooks",
-      { config: { access: access.admin },
+      {
+        config: { access: access.admin },
         schema: {
           tags,
           summary: "Add a webhook",
@@ -58,7 +60,8 @@ export const webhookRoutes = (deps: ApiDeps): FastifyPluginAsyncZod =>
 
     app.delete(
       "/projects/:project/webhooks/:id",
-      { config: { access: access.admin }, schema: { tags, summary: "Delete a webhook and its deliveries", params: WebhookParams, response: { 204: z.null(), ...errorResponses } } },
+      {
+      config: { access: access.admin }, schema: { tags, summary: "Delete a webhook and its deliveries", params: WebhookParams, response: { 204: z.null(), ...errorResponses } } },
       async (request, reply) => {
         const deleted = await deps.db.webhook.deleteMany({ where: { id: request.params.id, projectId: projectOf(request).id } });
         if (deleted.count === 0) throw notFound(`webhook "${request.params.id}"`);
@@ -68,7 +71,8 @@ export const webhookRoutes = (deps: ApiDeps): FastifyPluginAsyncZod =>
 
     app.get(
       "/projects/:project/webhooks/:id/deliveries",
-      { config: { access: access.admin },
+      {
+        config: { access: access.admin },
         schema: {
           tags,
           summary: "A webhook's deliveries, newest first",
@@ -83,7 +87,8 @@ export const webhookRoutes = (deps: ApiDeps): FastifyPluginAsyncZod =>
 
     app.post(
       "/projects/:project/webhook-deliveries/:id/redeliver",
-      { config: { access: access.admin },
+      {
+        config: { access: access.admin },
         schema: {
           tags,
           summary: "Deliver again",
