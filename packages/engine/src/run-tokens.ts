@@ -1,5 +1,6 @@
-import { createHmac, randomBytes, timingSafeEqual } from "node:crypto";
+import { createHmac, timingSafeEqual } from "node:crypto";
 import type { PrismaClient } from "@trellis/db";
+import { sharedKey } from "./shared-keys.js";
 
 /**
  * Short-lived bearer tokens that a running step gets for its own run (TRELLIS_RUN_TOKEN and
@@ -13,21 +14,7 @@ const TOKEN_RE = /^trlrun_([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a
 /** Without a step timeout, a run token lives this long. */
 export const RUN_TOKEN_DEFAULT_TTL_MS = 12 * 60 * 60 * 1000;
 
-const keys = new WeakMap<PrismaClient, Promise<Buffer>>();
-
-function signingKey(db: PrismaClient): Promise<Buffer> {
-  let key = keys.get(db);
-  if (!key) {
-    key = (async () => {
-      await db.setting.createMany({ data: [{ key: SETTING_KEY, value: randomBytes(32).toString("base64") }], skipDuplicates: true });
-      const row = await db.setting.findUniqueOrThrow({ where: { key: SETTING_KEY } });
-      return Buffer.from(row.value, "base64");
-    })();
-    key.catch(() => keys.delete(db));
-    keys.set(db, key);
-  }
-  return key;
-}
+const signingKey = (db: PrismaClient) => sharedKey(db, SETTING_KEY);
 
 function sign(key: Buffer, runId: string, expiry: string): string {
   return createHmac("sha256", key).update(`${runId}.${expiry}`).digest("base64url");

@@ -1,4 +1,4 @@
-import { randomBytes } from "node:crypto";
+import { sharedKey } from "../shared-keys.js";
 import { Prisma, type PrismaClient } from "@trellis/db";
 import { DomainError, unauthenticated } from "../errors.js";
 import { recordAudit } from "./audit.js";
@@ -119,24 +119,10 @@ async function signIn(tx: Prisma.TransactionClient, identity: OidcIdentity, emai
   return { ...user, created };
 }
 
-const STATE_KEY_SETTING = "oidc-state-signing-key";
-const stateKeys = new WeakMap<PrismaClient, Promise<Buffer>>();
-
 /**
- * The HMAC key that signs the OIDC sign-in cookie (state, nonce, PKCE verifier). It lives in one
- * Setting row, created on first use, so a sign-in started on one API process can finish on
- * another.
+ * The HMAC key that signs the OIDC sign-in cookie (state, nonce, PKCE verifier), shared through
+ * the database so a sign-in started on one API process can finish on another.
  */
 export function oidcStateKey(db: PrismaClient): Promise<Buffer> {
-  let key = stateKeys.get(db);
-  if (!key) {
-    key = (async () => {
-      await db.setting.createMany({ data: [{ key: STATE_KEY_SETTING, value: randomBytes(32).toString("base64") }], skipDuplicates: true });
-      const row = await db.setting.findUniqueOrThrow({ where: { key: STATE_KEY_SETTING } });
-      return Buffer.from(row.value, "base64");
-    })();
-    key.catch(() => stateKeys.delete(db));
-    stateKeys.set(db, key);
-  }
-  return key;
+  return sharedKey(db, "oidc-state-signing-key");
 }
