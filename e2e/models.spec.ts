@@ -2,7 +2,8 @@ import { createHmac, randomBytes } from "node:crypto";
 import http from "node:http";
 import type { AddressInfo } from "node:net";
 import type { Page } from "@playwright/test";
-import { expect, getModel, modelEvents, registerModelVersion, runOutputs, test } from "./support/fixtures";
+import { ADMIN_EMAIL } from "./support/env";
+import { createServiceToken, expect, getModel, modelEvents, registerModelVersion, runOutputs, test } from "./support/fixtures";
 
 /**
  * The model registry from the browser: register a run's model artifact, set a promotion gate,
@@ -33,15 +34,6 @@ function section(page: Page, name: RegExp) {
 
 const versionRow = (page: Page, version: number) => page.locator(`[data-testid="version-row"][data-version="${version}"]`);
 
-/** Says who acts (X-Trellis-Actor) through the "acting as" menu of the top bar. */
-async function actAs(page: Page, name: string): Promise<void> {
-  await page.getByTestId("actor-button").click();
-  const menu = page.getByRole("dialog", { name: "Acting as" });
-  await menu.getByRole("textbox", { name: "Acting as" }).fill(name);
-  await menu.getByRole("button", { name: "Save" }).click();
-  await expect(page.getByTestId("actor-button")).toHaveAccessibleName(`Acting as ${name}. Change`);
-}
-
 test("register, gate, promote, blocked promotion, override, and the audit trail", async ({ page, api, consoleGuard }, testInfo) => {
   test.setTimeout(120_000);
   const nonce = randomBytes(6).toString("hex");
@@ -54,9 +46,10 @@ test("register, gate, promote, blocked promotion, override, and the audit trail"
   const artifact1 = (await runOutputs(run1.id)).find((a) => a.step === "train" && a.name === "model");
   expect(artifact1?.type).toBe("model");
 
-  // Who acts: the audit trail records it.
-  await page.goto("/projects/default/models");
-  await actAs(page, "alice");
+  // Who acts: the audit trail records the signed-in user (the browser is the admin) and tokens by name.
+  const admin = ADMIN_EMAIL;
+  const ciBot = await createServiceToken("default", `ci-bot-${nonce}`, "editor");
+  const ciBotActor = `token "ci-bot-${nonce}"`;
 
   // v1 from the UI: "Register model" on the model artifact, creating the model.
   await page.goto(`/projects/default/artifacts/${artifact1!.id}`);
@@ -73,11 +66,11 @@ test("register, gate, promote, blocked promotion, override, and the audit trail"
   await expect(page.getByTestId("model-name")).toHaveText(model);
   await expect(page.getByTestId("version-detail")).toHaveAttribute("data-version", "1");
 
-  // v2 through the API.
-  expect(await registerModelVersion(model, { runId: run2.id, stepName: "train", outputName: "model" }, "ci-bot")).toMatchObject({
+  // v2 through the API, with a service token.
+  expect(await registerModelVersion(model, { runId: run2.id, stepName: "train", outputName: "model" }, ciBot)).toMatchObject({
     version: 2,
     stage: "None",
-    createdBy: "ci-bot",
+    createdBy: ciBotActor,
   });
 
   // The policy: a bad gate is answered on its line; then the real one.
@@ -114,7 +107,7 @@ test("register, gate, promote, blocked promotion, override, and the audit trail"
   let event = page.getByTestId("audit-event").first();
   await expect(event).toHaveAttribute("data-kind", "stage_changed");
   await expect(event).toHaveAttribute("data-version", "1");
-  await expect(event).toContainText("alice promoted v1 to Production");
+  await expect(event).toContainText(`${admin} promoted v1 to Production`);
   await expect(event.getByTestId("audit-comment")).toHaveText("First model to serve: validated on the March holdout");
 
   // Promote v2 (accuracy 0.8 against Production's 0.9): the dry run shows the failing gate before anything is sent.
@@ -160,18 +153,18 @@ test("register, gate, promote, blocked promotion, override, and the audit trail"
   await section(page, /^Audit trail/).click();
   event = page.getByTestId("audit-event").first();
   await expect(event).toHaveAttribute("data-version", "1");
-  await expect(event).toContainText("alice archived v1");
+  await expect(event).toContainText(`${admin} archived v1`);
   const override = page.locator('[data-testid="audit-event"][data-version="2"][data-kind="stage_changed"]');
-  await expect(override).toContainText("alice promoted v2 to Production, overriding failed gates");
+  await expect(override).toContainText(`${admin} promoted v2 to Production, overriding failed gates`);
   await expect(override.getByTestId("audit-comment")).toHaveText("Smaller and faster");
   await expect(override.getByTestId("audit-override")).toContainText(reason);
   await expect(override.locator('[data-testid="gate-result"][data-passed="false"]')).toContainText("short by 0.1");
-  await expect(page.locator('[data-testid="audit-event"][data-kind="version_created"][data-version="2"]')).toContainText("ci-bot registered v2");
-  await expect(page.locator('[data-testid="audit-event"][data-kind="version_created"][data-version="1"]')).toContainText("alice registered v1");
+  await expect(page.locator('[data-testid="audit-event"][data-kind="version_created"][data-version="2"]')).toContainText(`${ciBotActor} registered v2`);
+  await expect(page.locator('[data-testid="audit-event"][data-kind="version_created"][data-version="1"]')).toContainText(`${admin} registered v1`);
   await page.screenshot({ path: testInfo.outputPath("audit-trail.png"), fullPage: true });
   const events = await modelEvents(model);
   expect(events.find((e) => e.kind === "stage_changed" && e.version === 2)).toMatchObject({
-    actor: "alice",
+    actor: admin,
     fromStage: "None",
     toStage: "Production",
     comment: "Smaller and faster",

@@ -23,20 +23,40 @@
  *   E2E_FROM_SOURCE=1   run the API and worker from TypeScript sources (tsx) instead of dist/;
  *                       the web app always needs `next build` (`npm run build -w @trellis/web`).
  *   CHROMIUM_PATH       browser binary (default /usr/bin/chromium).
+ *   E2E_WEB_DIR         the built web app to serve (default apps/web), e.g. a copy built on its
+ *                       own so that rebuilding apps/web meanwhile does not pull files from under it.
  *   TRELLIS_E2E_DATA_DIR TRELLIS_DATA_DIR of the API and worker, and where tests put gate files;
  *                       default: a fresh temp dir, removed at the end.
  *
+ * Access: the API starts with the instance admin ADMIN_EMAIL / ADMIN_PASSWORD (support/env.ts), a
+ * bootstrap token and a secrets key, both random per run (TRELLIS_E2E_BOOTSTRAP_TOKEN and
+ * TRELLIS_E2E_SECRETS_KEY in the tests' environment). global-setup.ts signs the admin in through
+ * the web server and saves its cookies: every test's browser starts signed in as the admin (a
+ * test that needs someone else makes a fresh context); the tests' own API calls send the token.
+ *
  * `npm test` runs `npm run build` right before this stage, so dist/ and .next are fresh there.
  */
+import { randomBytes } from "node:crypto";
 import { existsSync, mkdtempSync } from "node:fs";
 import { createRequire } from "node:module";
 import os from "node:os";
 import path from "node:path";
 import { defineConfig } from "@playwright/test";
-import { API_PORT, DEAD_API_URL, WEB_DOWN_PORT, WEB_PORT, e2eDatabaseUrl } from "./support/env";
+import {
+  ADMIN_EMAIL,
+  ADMIN_PASSWORD,
+  API_PORT,
+  DEAD_API_URL,
+  WEB_DOWN_PORT,
+  WEB_PORT,
+  adminStorageState,
+  bootstrapToken,
+  e2eDatabaseUrl,
+  e2eSecretsKey,
+} from "./support/env";
 
 const root = path.resolve(import.meta.dirname, "..");
-const webDir = path.join(root, "apps/web");
+const webDir = path.resolve(root, process.env.E2E_WEB_DIR || "apps/web");
 
 // The config is evaluated by the runner and again by each test worker; workers inherit the
 // runner's environment, so the temp dir is created once and shared (tests write gate files in it).
@@ -45,6 +65,9 @@ if (!process.env.TRELLIS_E2E_DATA_DIR) {
   process.env.TRELLIS_E2E_OWNS_DATA_DIR = "1"; // global-teardown.ts removes only a dir made here
 }
 const dataDir = process.env.TRELLIS_E2E_DATA_DIR;
+// Made once, by the runner, like the data dir: the workers inherit them.
+process.env.TRELLIS_E2E_BOOTSTRAP_TOKEN ||= `e2e-${randomBytes(24).toString("base64url")}`;
+process.env.TRELLIS_E2E_SECRETS_KEY ||= randomBytes(32).toString("base64");
 
 const fromSource = process.env.E2E_FROM_SOURCE === "1";
 const node = JSON.stringify(process.execPath);
@@ -55,7 +78,7 @@ const entry = (app: "api" | "worker") =>
 
 const missing = [
   ...(fromSource ? [] : ["apps/api/dist/main.js", "apps/worker/dist/main.js"]),
-  "apps/web/.next/BUILD_ID",
+  path.relative(root, path.join(webDir, ".next/BUILD_ID")),
 ].filter((p) => !existsSync(path.join(root, p)));
 if (missing.length > 0) {
   throw new Error(`e2e: ${missing.join(", ")} not found. Run \`npm run build\` at the repository root first.`);
@@ -101,6 +124,8 @@ export default defineConfig({
         "--no-first-run",
       ],
     },
+    // Signed in as the instance admin (global-setup.ts).
+    storageState: adminStorageState(),
     screenshot: "only-on-failure",
     trace: "retain-on-failure",
   },
@@ -110,7 +135,18 @@ export default defineConfig({
       command: `${node} --experimental-wasm-modules --disable-warning=ExperimentalWarning scripts/migrate.mjs deploy && exec ${entry("api")}`,
       cwd: root,
       url: `http://127.0.0.1:${API_PORT}/api/v1/health`,
-      env: { ...serverEnv, API_PORT: String(API_PORT), API_HOST: "0.0.0.0", TRELLIS_API_LOG: "0" },
+      env: {
+        ...serverEnv,
+        API_PORT: String(API_PORT),
+        API_HOST: "0.0.0.0",
+        TRELLIS_API_LOG: "0",
+        TRELLIS_ADMIN_EMAIL: ADMIN_EMAIL,
+        TRELLIS_ADMIN_PASSWORD: ADMIN_PASSWORD,
+        TRELLIS_BOOTSTRAP_TOKEN: bootstrapToken(),
+        TRELLIS_SECRETS_KEY: e2eSecretsKey(),
+        // Password hashing at the cheapest cost the API allows (tests sign in and create users).
+        TRELLIS_SCRYPT_LOG_N: "14",
+      },
       timeout: 120_000,
       gracefulShutdown: stop,
     },
@@ -119,7 +155,7 @@ export default defineConfig({
       command: `exec ${entry("worker")}`,
       cwd: root,
       // A configured inventory of two GPUs (no GPU runtime: containers get no device requests).
-      env: { ...serverEnv, TRELLIS_WORKER_GPUS: "0,1", TRELLIS_CONTAINER_GPU_MODE: "none" },
+      env: { ...serverEnv, TRELLIS_WORKER_GPUS: "0,1", TRELLIS_CONTAINER_GPU_MODE: "none", TRELLIS_SECRETS_KEY: e2eSecretsKey() },
       wait: { stdout: /worker started/ },
       timeout: 60_000,
       gracefulShutdown: stop,
@@ -137,8 +173,8 @@ export default defineConfig({
       name: "web-down",
       command: `exec ${node} ${nextBin} start -p ${WEB_DOWN_PORT}`,
       cwd: webDir,
-      // The 502 of the proxy is not "available"; the page itself is.
-      url: `http://127.0.0.1:${WEB_DOWN_PORT}/projects/default/runs`,
+      // The 502 of the proxy is not "available"; a page is (the sign-in page needs no session).
+      url: `http://127.0.0.1:${WEB_DOWN_PORT}/sign-in`,
       env: { ...serverEnv, TRELLIS_API_URL: DEAD_API_URL },
       timeout: 60_000,
       gracefulShutdown: stop,

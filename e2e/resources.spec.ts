@@ -1,5 +1,5 @@
 import { randomBytes } from "node:crypto";
-import { API_URL, PROJECT } from "./support/env";
+import { API_URL, PROJECT, authHeaders } from "./support/env";
 import { dagNode, expect, runStatus, test } from "./support/fixtures";
 
 /**
@@ -41,14 +41,14 @@ interface WorkerView {
 }
 
 async function workers(): Promise<WorkerView[]> {
-  const res = await fetch(`${API_URL}/workers`);
+  const res = await fetch(`${API_URL}/workers`, { headers: authHeaders() });
   expect(res.ok, `GET /workers: HTTP ${res.status}`).toBe(true);
   return ((await res.json()) as { items: WorkerView[] }).items;
 }
 
 async function cancelRun(id: string): Promise<void> {
   // 409: it already ended.
-  const res = await fetch(`${API_URL}/projects/${PROJECT}/runs/${id}/cancel`, { method: "POST" });
+  const res = await fetch(`${API_URL}/projects/${PROJECT}/runs/${id}/cancel`, { method: "POST", headers: authHeaders() });
   if (!res.ok && res.status !== 409) throw new Error(`cancel ${id}: HTTP ${res.status} ${await res.text()}`);
 }
 

@@ -91,6 +91,14 @@ describe("accounts and sessions", () => {
     expect((await signIn(email, password, "10.9.9.9")).status).toBe(200);
   });
 
+  it("bounds guessing on one account even from ever-changing addresses", async () => {
+    const email = `rotating-${tag}@example.com`;
+    await api("POST", "/users", { email, password });
+    for (let i = 0; i < 25; i += 1) expect((await signIn(email, "guess " + i, `10.2.${i}.1`)).status).toBe(401);
+    const limited = await signIn(email, "guess 26", "10.3.0.1");
+    expect(limited.status).toBe(429);
+  });
+
   it("ends every session of a disabled account at once, and refuses its tokens", async () => {
     const email = `leaver-${tag}@example.com`;
     const user = (await api("POST", "/users", { email, password })).body;

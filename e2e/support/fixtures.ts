@@ -2,7 +2,7 @@ import { randomBytes } from "node:crypto";
 import { mkdir, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { test as base, expect, type Page } from "@playwright/test";
-import { API_URL, PROJECT, e2eDataDir } from "./env";
+import { API_URL, PROJECT, authHeaders, e2eDataDir } from "./env";
 
 type Json = string | number | boolean | null | Json[] | { [key: string]: Json };
 
@@ -38,16 +38,25 @@ export interface ExperimentSummary {
 
 const TERMINAL = new Set(["succeeded", "failed", "cancelled"]);
 
-async function call<T>(method: string, route: string, body?: unknown): Promise<T> {
+/**
+ * A call straight to the API, as the bootstrap token (an instance-wide admin) unless `token`
+ * names another bearer token. Throws on an error answer; null for an empty one (204).
+ */
+export async function apiCall<T>(method: string, route: string, body?: unknown, token?: string): Promise<T> {
   const res = await fetch(`${API_URL}${route}`, {
     method,
-    headers: body === undefined ? {} : { "content-type": "application/json" },
+    headers: {
+      ...(token ? { authorization: `Bearer ${token}` } : authHeaders()),
+      ...(body === undefined ? {} : { "content-type": "application/json" }),
+    },
     body: body === undefined ? undefined : JSON.stringify(body),
   });
   const text = await res.text();
   if (!res.ok) throw new Error(`${method} ${route}: HTTP ${res.status} ${text}`);
-  return JSON.parse(text) as T;
+  return (text ? JSON.parse(text) : null) as T;
 }
+
+const call = <T>(method: string, route: string, body?: unknown) => apiCall<T>(method, route, body);
 
 /** Test set-up straight against the API (not through the UI under test). */
 export class TrellisApi {
@@ -193,17 +202,6 @@ export async function runOutputs(runId: string): Promise<{ id: string; step: str
   return outputs;
 }
 
-async function callAs<T>(actor: string, method: string, route: string, body?: unknown): Promise<T> {
-  const res = await fetch(`${API_URL}${route}`, {
-    method,
-    headers: { "x-trellis-actor": actor, ...(body === undefined ? {} : { "content-type": "application/json" }) },
-    body: body === undefined ? undefined : JSON.stringify(body),
-  });
-  const text = await res.text();
-  if (!res.ok) throw new Error(`${method} ${route}: HTTP ${res.status} ${text}`);
-  return (text ? JSON.parse(text) : null) as T;
-}
-
 export interface ModelVersionView {
   version: number;
   stage: "None" | "Staging" | "Production" | "Archived";
@@ -212,13 +210,23 @@ export interface ModelVersionView {
   metrics: Record<string, number>;
 }
 
-/** Registers a run's artifact output as a version of `model` (created if missing), as `actor`. */
+/**
+ * Registers a run's artifact output as a version of `model` (created if missing), as the
+ * bootstrap token or the API token `token` (the registry records who).
+ */
 export function registerModelVersion(
   model: string,
   body: { runId: string; stepName?: string; outputName: string; createModel?: boolean },
-  actor = "e2e",
+  token?: string,
+  project = PROJECT,
 ): Promise<ModelVersionView> {
-  return callAs<ModelVersionView>(actor, "POST", `/projects/${PROJECT}/models/${encodeURIComponent(model)}/versions`, body);
+  return apiCall<ModelVersionView>("POST", `/projects/${encodeURIComponent(project)}/models/${encodeURIComponent(model)}/versions`, body, token);
+}
+
+/** A service token of `project` with `role` (its secret is the bearer token). */
+export async function createServiceToken(project: string, name: string, role: "viewer" | "editor" | "admin"): Promise<string> {
+  const { secret } = await apiCall<{ secret: string }>("POST", `/projects/${encodeURIComponent(project)}/tokens`, { name, role });
+  return secret;
 }
 
 export function getModel(model: string): Promise<{ name: string; policy: { gates: string[] }; versions: ModelVersionView[] }> {
@@ -282,7 +290,7 @@ export async function scheduledRuns(id: string): Promise<ScheduledRunView[]> {
 
 /** Deletes a schedule (test clean-up; a schedule left behind would fire in the next session). */
 export async function deleteSchedule(id: string): Promise<void> {
-  const res = await fetch(`${API_URL}/projects/${PROJECT}/schedules/${id}`, { method: "DELETE" });
+  const res = await fetch(`${API_URL}/projects/${PROJECT}/schedules/${id}`, { method: "DELETE", headers: authHeaders() });
   if (!res.ok && res.status !== 404) throw new Error(`DELETE schedule ${id}: HTTP ${res.status} ${await res.text()}`);
 }
 

@@ -1,5 +1,8 @@
-import { redirect } from "next/navigation";
+import type { Metadata } from "next";
+import { ProjectsHome } from "@/components/projects/projects-home";
+
+export const metadata: Metadata = { title: "Projects" };
 
 export default function Home() {
-  redirect("/projects/default/runs");
+  return <ProjectsHome />;
 }

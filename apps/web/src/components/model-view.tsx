@@ -8,7 +8,9 @@ import { ApiError, modelVersionDownloadUrl } from "@/lib/api";
 import { cn } from "@/lib/cn";
 import { pluralize } from "@/lib/format";
 import { keyMetrics } from "@/lib/models";
+import { useProjectRole } from "@/lib/project-role";
 import { useModel } from "@/lib/queries";
+import type { Capability } from "@/lib/auth";
 import { projectPath } from "@/lib/route-params";
 import { AliasesCard } from "./models/aliases-card";
 import { AuditTrail } from "./models/audit-trail";
@@ -26,12 +28,13 @@ import { Card, CodeSnippet, EmptyState, ErrorState, Skeleton, Spinner } from "./
 import { ArrowDownIcon, CheckIcon, CompareIcon, HistoryIcon, ListIcon, ModelIcon, SettingsIcon, ShieldIcon, WebhookIcon, XIcon } from "./ui/icons";
 
 type Tab = "versions" | "compare" | "audit" | "webhooks" | "settings";
-const TABS: [Tab, string, ComponentType<SVGProps<SVGSVGElement>>][] = [
-  ["versions", "Versions", ListIcon],
-  ["compare", "Compare", CompareIcon],
-  ["audit", "Audit trail", HistoryIcon],
-  ["webhooks", "Webhooks", WebhookIcon],
-  ["settings", "Policy & settings", SettingsIcon],
+/** The tabs, and what a tab needs of the role (webhooks are managed by admins, settings edited by editors). */
+const TABS: [Tab, string, ComponentType<SVGProps<SVGSVGElement>>, Capability | null][] = [
+  ["versions", "Versions", ListIcon, null],
+  ["compare", "Compare", CompareIcon, null],
+  ["audit", "Audit trail", HistoryIcon, null],
+  ["webhooks", "Webhooks", WebhookIcon, "admin"],
+  ["settings", "Policy & settings", SettingsIcon, "edit"],
 ];
 
 interface Notice {
@@ -49,8 +52,12 @@ export function ModelView({ project, name }: { project: string; name: string }) 
   const pathname = usePathname();
   const searchParams = useSearchParams();
   const model = useModel(project, name);
+  const access = useProjectRole(project);
+  const canEdit = access.can("edit");
+  const tabs = TABS.filter(([, , , needs]) => needs === null || access.can(needs));
   const tabParam = searchParams.get("tab");
-  const tab: Tab = TABS.some(([t]) => t === tabParam) ? (tabParam as Tab) : "versions";
+  // A tab the role may not see shows the versions (until the role is known, too).
+  const tab: Tab = tabs.some(([t]) => t === tabParam) ? (tabParam as Tab) : "versions";
   const versionParam = intParam(searchParams.get("version"));
   const againstParam = intParam(searchParams.get("against"));
   const [promoting, setPromoting] = useState<ModelVersion | null>(null);
@@ -129,7 +136,7 @@ export function ModelView({ project, name }: { project: string; name: string }) 
       {notice ? <PromotionNotice notice={notice} onDismiss={() => setNotice(null)} /> : null}
 
       <div className="mb-5 flex gap-1 overflow-x-auto border-b border-slate-200" role="tablist" aria-label="Model sections">
-        {TABS.map(([key, label, Icon]) => (
+        {tabs.map(([key, label, Icon]) => (
           <button
             key={key}
             type="button"
@@ -160,7 +167,7 @@ export function ModelView({ project, name }: { project: string; name: string }) 
                 metricKeys={metricKeys}
                 selected={selected?.version ?? null}
                 onSelect={(v) => setParams({ version: String(v) })}
-                onPromote={setPromoting}
+                onPromote={canEdit ? setPromoting : null}
               />
             )}
           </Card>
@@ -171,12 +178,13 @@ export function ModelView({ project, name }: { project: string; name: string }) 
                 project={project}
                 model={m}
                 version={selected}
-                onPromote={() => setPromoting(selected)}
+                onPromote={canEdit ? () => setPromoting(selected) : null}
                 onCompare={() => setParams({ tab: "compare", version: String(selected.version), against: null })}
+                canDelete={access.can("admin")}
               />
             ) : null}
-            <AliasesCard project={project} model={m} defaultVersion={selected?.version ?? null} />
-            <PolicySummary model={m} onEdit={() => setParams({ tab: "settings" })} />
+            <AliasesCard project={project} model={m} defaultVersion={selected?.version ?? null} editable={canEdit} />
+            <PolicySummary model={m} onEdit={canEdit ? () => setParams({ tab: "settings" }) : null} />
           </div>
         </div>
       ) : tab === "compare" ? (
@@ -186,7 +194,7 @@ export function ModelView({ project, name }: { project: string; name: string }) 
           candidate={selected?.version ?? null}
           baseline={againstParam}
           onChange={(c, b) => setParams({ version: c === null ? null : String(c), against: b === null ? null : String(b) })}
-          onPromote={setPromoting}
+          onPromote={canEdit ? setPromoting : null}
         />
       ) : tab === "audit" ? (
         <AuditTrail project={project} name={m.name} />
@@ -196,11 +204,11 @@ export function ModelView({ project, name }: { project: string; name: string }) 
         <div className="grid max-w-4xl grid-cols-1 gap-5">
           <PolicyEditor project={project} model={m} />
           <DescriptionEditor project={project} model={m} />
-          <DangerZone project={project} model={m} />
+          {access.can("admin") ? <DangerZone project={project} model={m} /> : null}
         </div>
       )}
 
-      {promoting ? (
+      {promoting && canEdit ? (
         <PromoteDialog
           project={project}
           model={m}
@@ -312,7 +320,7 @@ function NoVersions({ project, name }: { project: string; name: string }) {
       </p>
       <div className="mt-4">
         <CodeSnippet
-          code={`curl -X POST $TRELLIS_URL/api/v1/projects/${project}/models/${encodeURIComponent(name)}/versions -H 'content-type: application/json' -d '{"runId": "RUN_ID", "stepName": "train", "outputName": "model"}'`}
+          code={`curl -X POST $TRELLIS_URL/api/v1/projects/${project}/models/${encodeURIComponent(name)}/versions -H "authorization: Bearer $TRELLIS_TOKEN" -H 'content-type: application/json' -d '{"runId": "RUN_ID", "stepName": "train", "outputName": "model"}'`}
         />
       </div>
     </EmptyState>

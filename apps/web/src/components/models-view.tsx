@@ -4,6 +4,7 @@ import Link from "next/link";
 import { usePathname, useRouter, useSearchParams } from "next/navigation";
 import { useEffect, useState } from "react";
 import { pluralize } from "@/lib/format";
+import { useProjectRole } from "@/lib/project-role";
 import { useModels } from "@/lib/queries";
 import { modelPath, projectPath } from "@/lib/route-params";
 import { AliasChip, StageBadge, VersionPill } from "./models/stage-badge";
@@ -24,6 +25,7 @@ export function ModelsView({ project }: { project: string }) {
   const q = searchParams.get("q") ?? "";
   const [draft, setDraft] = useState(q);
   const [newOpen, setNewOpen] = useState(false);
+  const canEdit = useProjectRole(project).can("edit");
   const { data, error, isPending, isFetching, isPlaceholderData, refetch } = useModels(project, q);
   const items = data?.items ?? [];
 
@@ -53,9 +55,11 @@ export function ModelsView({ project }: { project: string }) {
         }
         description="Registered models and their versions: what serves in Production, what is being tried in Staging, and who promoted what, when and why."
         actions={
-          <Button variant="primary" onClick={() => setNewOpen(true)}>
-            <PlusIcon /> New model
-          </Button>
+          canEdit ? (
+            <Button variant="primary" onClick={() => setNewOpen(true)}>
+              <PlusIcon /> New model
+            </Button>
+          ) : null
         }
       />
       {!isPending && !error && (items.length > 0 || searching || isPlaceholderData) ? (
@@ -105,7 +109,7 @@ export function ModelsView({ project }: { project: string }) {
             </button>
           </EmptyState>
         ) : items.length === 0 ? (
-          <NoModels project={project} onNew={() => setNewOpen(true)} />
+          <NoModels project={project} onNew={canEdit ? () => setNewOpen(true) : null} />
         ) : (
           <ModelsTable project={project} items={items} />
         )}
@@ -217,9 +221,10 @@ const REGISTER_YAML = `steps:
         type: model
         register: { model: churn-classifier }`;
 
-function NoModels({ project, onNew }: { project: string; onNew: () => void }) {
+/** `onNew`: null when the role cannot create models. */
+function NoModels({ project, onNew }: { project: string; onNew: (() => void) | null }) {
   const apiCall = `curl -X POST $TRELLIS_URL/api/v1/projects/${project}/models/churn-classifier/versions \\
-  -H 'content-type: application/json' \\
+  -H "authorization: Bearer $TRELLIS_TOKEN" -H 'content-type: application/json' \\
   -d '{"runId": "RUN_ID", "stepName": "train", "outputName": "model", "createModel": true}'`;
   return (
     <div className="flex flex-col items-center px-6 py-12 text-center" data-testid="models-empty">
@@ -253,9 +258,11 @@ function NoModels({ project, onNew }: { project: string; onNew: () => void }) {
           </div>
         </li>
       </ol>
-      <Button variant="primary" className="mt-5" onClick={onNew}>
-        <PlusIcon /> New model
-      </Button>
+      {onNew ? (
+        <Button variant="primary" className="mt-5" onClick={onNew}>
+          <PlusIcon /> New model
+        </Button>
+      ) : null}
     </div>
   );
 }

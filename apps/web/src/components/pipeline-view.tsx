@@ -6,6 +6,7 @@ import { useMemo, useState } from "react";
 import type { PipelineSpec, PipelineVersionSummary } from "@/lib/api-types";
 import { cn } from "@/lib/cn";
 import { formatValue } from "@/lib/format";
+import { useProjectRole } from "@/lib/project-role";
 import { useExperiments, usePipeline, usePipelineVersion } from "@/lib/queries";
 import { experimentPath, projectPath } from "@/lib/route-params";
 import { PageContainer, PageHeader } from "./page-header";
@@ -28,6 +29,7 @@ export function PipelineView({ project, name }: { project: string; name: string 
   const pathname = usePathname();
   const searchParams = useSearchParams();
   const [startOpen, setStartOpen] = useState(false);
+  const canEdit = useProjectRole(project).can("edit");
 
   const detail = usePipeline(project, name);
   // Runs start in the experiment named after their pipeline unless they name another.
@@ -119,9 +121,11 @@ export function PipelineView({ project, name }: { project: string; name: string 
           ) : null
         }
         actions={
-          <Button variant="primary" onClick={() => setStartOpen(true)} disabled={!detail.data || selectedVersion === null}>
-            <PlayIcon /> Start run
-          </Button>
+          canEdit ? (
+            <Button variant="primary" onClick={() => setStartOpen(true)} disabled={!detail.data || selectedVersion === null}>
+              <PlayIcon /> Start run
+            </Button>
+          ) : null
         }
       />
 

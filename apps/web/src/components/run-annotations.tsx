@@ -47,13 +47,14 @@ export function RunNameEditor({ project, run, onDone }: { project: string; run: 
   );
 }
 
-/** Tags as chips; × removes one, "Add tag" sets one (PATCH tags). */
-export function RunTags({ project, run }: { project: string; run: RunDetail }) {
+/** Tags as chips; × removes one, "Add tag" sets one (PATCH tags). Read-only unless `editable`. */
+export function RunTags({ project, run, editable }: { project: string; run: RunDetail; editable: boolean }) {
   const update = useUpdateRun(project, run.id);
   const [adding, setAdding] = useState(false);
   const [key, setKey] = useState("");
   const [value, setValue] = useState("");
   const tags = Object.entries(run.tags ?? {});
+  if (!editable && tags.length === 0) return null;
 
   const add = (e: FormEvent) => {
     e.preventDefault();
@@ -80,18 +81,22 @@ export function RunTags({ project, run }: { project: string; run: RunDetail }) {
             <span className="text-violet-400">{k}=</span>
             {v}
           </span>
-          <button
-            type="button"
-            className="rounded p-0.5 text-violet-400 hover:bg-violet-100 hover:text-violet-800"
-            aria-label={`Remove tag ${k}`}
-            disabled={update.isPending}
-            onClick={() => update.mutate({ tags: { [k]: null } })}
-          >
-            <XIcon />
-          </button>
+          {editable ? (
+            <button
+              type="button"
+              className="rounded p-0.5 text-violet-400 hover:bg-violet-100 hover:text-violet-800"
+              aria-label={`Remove tag ${k}`}
+              disabled={update.isPending}
+              onClick={() => update.mutate({ tags: { [k]: null } })}
+            >
+              <XIcon />
+            </button>
+          ) : (
+            <span className="w-1.5" />
+          )}
         </span>
       ))}
-      {adding ? (
+      {!editable ? null : adding ? (
         <form onSubmit={add} className="inline-flex items-center gap-1">
           <input aria-label="Tag name" autoFocus value={key} onChange={(e) => setKey(e.target.value)} placeholder="name" className={cn(fieldClass, "h-7 w-28 py-0 font-mono text-xs")} />
           <span className="text-slate-400">=</span>
@@ -117,14 +122,15 @@ export function RunTags({ project, run }: { project: string; run: RunDetail }) {
   );
 }
 
-/** The run's note: shown as text, edited in place (PATCH note). */
-export function RunNote({ project, run }: { project: string; run: RunDetail }) {
+/** The run's note: shown as text, edited in place (PATCH note) when `editable`. */
+export function RunNote({ project, run, editable }: { project: string; run: RunDetail; editable: boolean }) {
   const update = useUpdateRun(project, run.id);
   const [editing, setEditing] = useState(false);
   const [draft, setDraft] = useState(run.note ?? "");
   const note = run.note ?? "";
 
-  if (editing) {
+  if (!editable && !note) return null;
+  if (editing && editable) {
     return (
       <form
         className="space-y-2"
@@ -169,16 +175,18 @@ export function RunNote({ project, run }: { project: string; run: RunDetail }) {
           {note}
         </p>
       ) : null}
-      <button
-        type="button"
-        onClick={() => {
-          setDraft(note);
-          setEditing(true);
-        }}
-        className="inline-flex shrink-0 items-center gap-1 rounded-md px-1.5 py-0.5 text-xs font-medium text-slate-500 hover:bg-slate-100 hover:text-slate-800"
-      >
-        {note ? <PencilIcon /> : <PlusIcon />} {note ? "Edit" : "Add a note"}
-      </button>
+      {editable ? (
+        <button
+          type="button"
+          onClick={() => {
+            setDraft(note);
+            setEditing(true);
+          }}
+          className="inline-flex shrink-0 items-center gap-1 rounded-md px-1.5 py-0.5 text-xs font-medium text-slate-500 hover:bg-slate-100 hover:text-slate-800"
+        >
+          {note ? <PencilIcon /> : <PlusIcon />} {note ? "Edit" : "Add a note"}
+        </button>
+      ) : null}
     </div>
   );
 }

@@ -7,6 +7,7 @@ import type { RunDetail } from "@/lib/api-types";
 import { isActiveRunStatus } from "@/lib/api-types";
 import { cn } from "@/lib/cn";
 import { formatDateTime, formatNumber, formatValue, shortId } from "@/lib/format";
+import { useProjectRole } from "@/lib/project-role";
 import { useCancelRun } from "@/lib/queries";
 import { experimentPath, projectPath, runPath } from "@/lib/route-params";
 import { DeleteRunButton, RerunButton, RetryButton } from "./run-actions";
@@ -88,6 +89,8 @@ export function RunHeader({
   const params = Object.entries(run.params ?? {});
   const active = isActiveRunStatus(run.status);
   const [renaming, setRenaming] = useState(false);
+  const access = useProjectRole(project);
+  const canEdit = access.can("edit");
   const isPipelineRun = run.pipeline !== null;
   const title = run.name?.trim() ? run.name : (run.pipeline ?? `MLflow run ${shortId(run.id)}`);
   const metrics = run.metrics ?? [];
@@ -111,7 +114,7 @@ export function RunHeader({
           <span className="font-mono">{shortId(run.id)}</span>
         </div>
         <div className="flex flex-wrap items-start justify-between gap-3">
-          {renaming ? (
+          {renaming && canEdit ? (
             <RunNameEditor project={project} run={run} onDone={() => setRenaming(false)} />
           ) : (
             <div className="flex min-w-0 flex-wrap items-center gap-2.5">
@@ -151,22 +154,31 @@ export function RunHeader({
                   No cache
                 </span>
               ) : null}
-              <button
-                type="button"
-                onClick={() => setRenaming(true)}
-                className="rounded-md p-1 text-slate-400 hover:bg-slate-100 hover:text-slate-700"
-                aria-label={run.name ? "Rename run" : "Name this run"}
-                title={run.name ? "Rename" : "Name this run"}
-              >
-                <PencilIcon />
-              </button>
+              {canEdit ? (
+                <button
+                  type="button"
+                  onClick={() => setRenaming(true)}
+                  className="rounded-md p-1 text-slate-400 hover:bg-slate-100 hover:text-slate-700"
+                  aria-label={run.name ? "Rename run" : "Name this run"}
+                  title={run.name ? "Rename" : "Name this run"}
+                >
+                  <PencilIcon />
+                </button>
+              ) : null}
             </div>
           )}
           <div className="flex shrink-0 flex-wrap items-center justify-end gap-2">
             {/* Keyed by run: a new run's buttons get their own idempotency keys. */}
-            {isPipelineRun ? <RerunButton key={`rerun-${run.id}`} project={project} run={run} /> : null}
-            {isPipelineRun ? <RetryButton key={`retry-${run.id}`} project={project} run={run} /> : null}
-            {active ? <CancelRunButton project={project} run={run} /> : <DeleteRunButton key={`delete-${run.id}`} project={project} run={run} />}
+            {/* What the role cannot do is not offered: editors run and cancel, admins also delete. */}
+            {isPipelineRun && canEdit ? <RerunButton key={`rerun-${run.id}`} project={project} run={run} /> : null}
+            {isPipelineRun && canEdit ? <RetryButton key={`retry-${run.id}`} project={project} run={run} /> : null}
+            {active ? (
+              canEdit ? (
+                <CancelRunButton project={project} run={run} />
+              ) : null
+            ) : access.can("admin") ? (
+              <DeleteRunButton key={`delete-${run.id}`} project={project} run={run} />
+            ) : null}
           </div>
         </div>
 
@@ -256,8 +268,8 @@ export function RunHeader({
         ) : null}
 
         <div className="mt-2 flex flex-wrap items-start gap-x-8 gap-y-2">
-          <RunTags project={project} run={run} />
-          <RunNote project={project} run={run} />
+          <RunTags project={project} run={run} editable={canEdit} />
+          <RunNote project={project} run={run} editable={canEdit} />
         </div>
 
         {run.error ? (

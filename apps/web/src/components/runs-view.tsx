@@ -4,6 +4,7 @@ import { usePathname, useRouter, useSearchParams } from "next/navigation";
 import { useMemo, useState } from "react";
 import { isActiveRunStatus, RUN_STATUSES, type RunListFilters, type RunStatus } from "@/lib/api-types";
 import { cn } from "@/lib/cn";
+import { useProjectRole } from "@/lib/project-role";
 import { RUN_LIST_POLL_MS, RUNS_PAGE_SIZE, usePipelines, useRunList } from "@/lib/queries";
 import { statusStyle } from "@/lib/status";
 import { PageContainer, PageHeader } from "./page-header";
@@ -28,6 +29,7 @@ export function RunsView({ project }: { project: string }) {
   const filterKey = JSON.stringify(filters);
   const hasFilters = filters.status.length > 0 || filters.pipeline !== null;
   const [startOpen, setStartOpen] = useState(false);
+  const canEdit = useProjectRole(project).can("edit");
 
   // Cursor stack for prev/next. It belongs to one filter combination: when the filters change
   // the stack is ignored (derived, not synced by an effect) and we are back on page 1.
@@ -81,9 +83,11 @@ export function RunsView({ project }: { project: string }) {
         }
         description="Every execution of a pipeline, newest first."
         actions={
-          <Button variant="primary" onClick={() => setStartOpen(true)}>
-            <PlayIcon /> Start run
-          </Button>
+          canEdit ? (
+            <Button variant="primary" onClick={() => setStartOpen(true)}>
+              <PlayIcon /> Start run
+            </Button>
+          ) : null
         }
       />
 

@@ -7,6 +7,7 @@ import { ApiError } from "@/lib/api";
 import type { Schedule } from "@/lib/api-types";
 import { isActiveRunStatus } from "@/lib/api-types";
 import { formatRelative, formatValue } from "@/lib/format";
+import { useProjectRole } from "@/lib/project-role";
 import { useDeleteSchedule, usePipeline, useSchedule } from "@/lib/queries";
 import { projectPath, runPath } from "@/lib/route-params";
 import { concurrencyLabel, describeInterval, formatInZone, triggerZone } from "@/lib/schedules";
@@ -29,6 +30,7 @@ export function ScheduleView({ project, id }: { project: string; id: string }) {
   const [editing, setEditing] = useState(false);
   const [deleting, setDeleting] = useState(false);
   const [backfilling, setBackfilling] = useState(false);
+  const canEdit = useProjectRole(project).can("edit");
   const breadcrumb = (
     <Link href={projectPath(project, "schedules")} className="hover:text-slate-800">
       Schedules
@@ -88,12 +90,16 @@ export function ScheduleView({ project, id }: { project: string; id: string }) {
         actions={
           <>
             <PauseResumeButton project={project} schedule={s} />
-            <Button onClick={() => setEditing(true)} data-testid="edit-schedule">
-              <PencilIcon /> Edit
-            </Button>
-            <Button variant="danger-outline" onClick={() => setDeleting(true)} aria-label="Delete schedule">
-              <TrashIcon />
-            </Button>
+            {canEdit ? (
+              <>
+                <Button onClick={() => setEditing(true)} data-testid="edit-schedule">
+                  <PencilIcon /> Edit
+                </Button>
+                <Button variant="danger-outline" onClick={() => setDeleting(true)} aria-label="Delete schedule">
+                  <TrashIcon />
+                </Button>
+              </>
+            ) : null}
           </>
         }
       />

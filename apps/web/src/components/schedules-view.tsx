@@ -5,6 +5,7 @@ import { useRouter } from "next/navigation";
 import { useState } from "react";
 import type { Schedule } from "@/lib/api-types";
 import { pluralize } from "@/lib/format";
+import { useProjectRole } from "@/lib/project-role";
 import { useSchedules } from "@/lib/queries";
 import { projectPath, runPath, schedulePath } from "@/lib/route-params";
 import { concurrencyLabel, formatInZone, triggerZone } from "@/lib/schedules";
@@ -20,6 +21,7 @@ import { CalendarIcon, PlusIcon } from "./ui/icons";
 /** The project's schedules: what runs when, on which pipeline version, and how the last run went. */
 export function SchedulesView({ project }: { project: string }) {
   const [newOpen, setNewOpen] = useState(false);
+  const canEdit = useProjectRole(project).can("edit");
   const { data, error, isPending, isFetching, refetch } = useSchedules(project);
   const items = data?.items ?? [];
 
@@ -34,7 +36,7 @@ export function SchedulesView({ project }: { project: string }) {
         }
         description="Recurring runs of a pipeline on a cron expression or a fixed interval. Each fire time runs exactly once; backfills run past intervals."
         actions={
-          items.length > 0 ? (
+          items.length > 0 && canEdit ? (
             <Button variant="primary" onClick={() => setNewOpen(true)}>
               <PlusIcon /> New schedule
             </Button>
@@ -47,7 +49,7 @@ export function SchedulesView({ project }: { project: string }) {
         ) : error && !data ? (
           <ErrorState error={error} onRetry={() => void refetch()} />
         ) : items.length === 0 ? (
-          <NoSchedules project={project} onNew={() => setNewOpen(true)} />
+          <NoSchedules project={project} onNew={canEdit ? () => setNewOpen(true) : null} />
         ) : (
           <SchedulesTable project={project} items={items} />
         )}
@@ -146,7 +148,8 @@ function SchedulesTable({ project, items }: { project: string; items: Schedule[]
   );
 }
 
-function NoSchedules({ project, onNew }: { project: string; onNew: () => void }) {
+/** `onNew`: null when the role cannot create schedules. */
+function NoSchedules({ project, onNew }: { project: string; onNew: (() => void) | null }) {
   return (
     <div className="flex flex-col items-center px-6 py-14 text-center" data-testid="schedules-empty">
       <div className="mb-4 flex size-12 items-center justify-center rounded-full bg-indigo-50 text-2xl text-indigo-600">
@@ -158,9 +161,11 @@ function NoSchedules({ project, onNew }: { project: string; onNew: () => void })
         per fire time — never skipped, never twice. Params can use the run&apos;s interval, e.g.{" "}
         <code className="rounded bg-slate-100 px-1 font-mono text-xs text-slate-700">{"${{ schedule.logical_date }}"}</code>.
       </p>
-      <Button variant="primary" className="mt-5" onClick={onNew}>
-        <PlusIcon /> New schedule
-      </Button>
+      {onNew ? (
+        <Button variant="primary" className="mt-5" onClick={onNew}>
+          <PlusIcon /> New schedule
+        </Button>
+      ) : null}
       <Link href={projectPath(project, "pipelines")} className="mt-3 text-xs font-medium text-indigo-600 hover:underline">
         Browse pipelines →
       </Link>

@@ -42,11 +42,56 @@ export interface ApiErrorBody {
 
 // ---------------------------------------------------------------- projects
 
+/** A caller's role on a project; each includes what the one before it may do. */
+export type ProjectRole = "viewer" | "editor" | "admin";
+
 export interface Project {
   id: string;
   name: string;
   description: string | null;
   createdAt: string;
+  /** The caller's role on it (the API lists only projects the caller can see). */
+  role: ProjectRole;
+}
+
+export interface CreateProjectRequest {
+  name: string;
+  description?: string;
+}
+
+// ---------------------------------------------------------------- sign-in
+
+export interface AuthStatus {
+  /** No user exists yet: the one-time setup page creates the first admin. */
+  setupRequired: boolean;
+  oidc: { enabled: boolean; label: string };
+}
+
+export interface SignedInUser {
+  id: string;
+  email: string;
+  name: string;
+  instanceAdmin: boolean;
+}
+
+export interface Me {
+  /** null for a service token. */
+  user: SignedInUser | null;
+  via: "session" | "token";
+  token: { name: string; kind: "personal" | "service"; project: string | null; role: ProjectRole } | null;
+  projects: { name: string; role: ProjectRole }[];
+}
+
+export interface SignInRequest {
+  email: string;
+  password: string;
+}
+
+export interface SetupRequest {
+  code: string;
+  email: string;
+  name: string;
+  password: string;
 }
 
 export interface ListResponse<T> {

@@ -52,8 +52,14 @@ import type {
   SchedulePreviewRequest,
   ScheduleRequest,
   ScheduledRunsPage,
+  AuthStatus,
+  CreateProjectRequest,
+  Me,
+  SetupRequest,
+  SignInRequest,
+  SignedInUser,
 } from "./api-types";
-import { ACTOR_HEADER, readActor } from "./actor";
+import { CSRF_COOKIE, CSRF_HEADER, isAuthPage, isMutatingMethod, readCookie, signInHref } from "./auth";
 
 /**
  * Same-origin base path. The route handler at src/app/api/v1/[...path]/route.ts proxies
@@ -67,13 +73,16 @@ export class ApiError extends Error {
   readonly status: number;
   readonly code: string;
   readonly issues: ApiIssue[];
+  /** From a 429's Retry-After header: how long until the API takes the request again. */
+  readonly retryAfterSeconds: number | null;
 
-  constructor(status: number, code: string, message: string, issues: ApiIssue[] = []) {
+  constructor(status: number, code: string, message: string, issues: ApiIssue[] = [], retryAfterSeconds: number | null = null) {
     super(message);
     this.name = "ApiError";
     this.status = status;
     this.code = code;
     this.issues = issues;
+    this.retryAfterSeconds = retryAfterSeconds;
   }
 
   get isClientError(): boolean {
@@ -101,18 +110,49 @@ function isApiErrorBody(value: unknown): value is ApiErrorBody {
 
 const enc = encodeURIComponent;
 
-async function request<T>(path: string, init?: RequestInit): Promise<T> {
+/** `authRedirect: false`: a 401 is the caller's to show (signing in, checking who is signed in). */
+export type ApiRequestInit = RequestInit & { authRedirect?: boolean };
+
+/** Set once the browser is on its way to the sign-in page: later 401s must not navigate again. */
+let redirectingToSignIn = false;
+
+/**
+ * The session is gone (expired, signed out elsewhere, never signed in): go to the sign-in page,
+ * which comes back here afterwards. Not from the sign-in and setup pages themselves.
+ */
+function goToSignIn(): boolean {
+  if (typeof window === "undefined" || redirectingToSignIn) return redirectingToSignIn;
+  const { pathname, search, hash } = window.location;
+  if (isAuthPage(pathname)) return false;
+  redirectingToSignIn = true;
+  window.location.assign(signInHref(`${pathname}${search}${hash}`));
+  return true;
+}
+
+/** Retry-After in seconds (the API sends seconds; an HTTP date is converted), or null. */
+function retryAfter(res: Response): number | null {
+  const value = res.headers.get("retry-after");
+  if (!value) return null;
+  const seconds = Number(value);
+  if (Number.isFinite(seconds)) return Math.max(0, Math.ceil(seconds));
+  const at = Date.parse(value);
+  return Number.isNaN(at) ? null : Math.max(0, Math.ceil((at - Date.now()) / 1000));
+}
+
+async function request<T>(path: string, init?: ApiRequestInit): Promise<T> {
+  const { authRedirect = true, ...fetchInit } = init ?? {};
+  // The API refuses a cookie-signed change without the CSRF cookie's value echoed in a header
+  // (another site can make the browser send the cookie, but cannot read it).
+  const csrf = isMutatingMethod(fetchInit.method) && typeof document !== "undefined" ? readCookie(document.cookie, CSRF_COOKIE) : null;
   let res: Response;
-  // Who the user says they are (the registry's audit trail records it); until auth arrives.
-  const actor = readActor();
   try {
     res = await fetch(`${API_BASE}${path}`, {
-      ...init,
+      ...fetchInit,
       headers: {
         Accept: "application/json",
-        ...(init?.body ? { "Content-Type": "application/json" } : {}),
-        ...(actor ? { [ACTOR_HEADER]: actor } : {}),
-        ...init?.headers,
+        ...(fetchInit.body ? { "Content-Type": "application/json" } : {}),
+        ...(csrf ? { [CSRF_HEADER]: csrf } : {}),
+        ...fetchInit.headers,
       },
     });
   } catch (err) {
@@ -132,6 +172,10 @@ async function request<T>(path: string, init?: RequestInit): Promise<T> {
   }
 
   if (!res.ok) {
+    if (res.status === 401 && authRedirect && (!isApiErrorBody(body) || body.error.code === "UNAUTHENTICATED") && goToSignIn()) {
+      // The page is going away: settle nothing, so no error flashes before it does.
+      return new Promise<T>(() => undefined);
+    }
     if (isApiErrorBody(body)) {
       const { code, message, issues } = body.error;
       if (code === API_UNREACHABLE) {
@@ -142,7 +186,7 @@ async function request<T>(path: string, init?: RequestInit): Promise<T> {
           `The web server ${message.replace(/\.$/, "")}. Check that the API server is running and that TRELLIS_API_URL points at it.`,
         );
       }
-      throw new ApiError(res.status, code ?? "error", message, Array.isArray(issues) ? issues : []);
+      throw new ApiError(res.status, code ?? "error", message, Array.isArray(issues) ? issues : [], retryAfter(res));
     }
     // A non-JSON error almost always comes from the proxy: the API is down or unreachable.
     if (res.status === 502 || res.status === 503 || res.status === 504 || res.status === 500) {
@@ -163,6 +207,9 @@ async function request<T>(path: string, init?: RequestInit): Promise<T> {
   return body as T;
 }
 
+/** The one fetch wrapper, for API modules next to this one (lib/access-api.ts). */
+export { request as apiRequest };
+
 function query(params: Record<string, string | number | null | undefined>): string {
   const sp = new URLSearchParams();
   for (const [key, value] of Object.entries(params)) {
@@ -174,7 +221,30 @@ function query(params: Record<string, string | number | null | undefined>): stri
 }
 
 export const api = {
+  // ------------------------------------------------------------ signing in
+  // A 401 from these is an answer to show, not a reason to go to the sign-in page.
+
+  authStatus: (signal?: AbortSignal) => request<AuthStatus>("/auth/status", { signal, authRedirect: false }),
+
+  /** Creates the first (instance admin) user with the one-time setup code, and signs it in. */
+  setup: (body: SetupRequest) =>
+    request<{ user: SignedInUser }>("/auth/setup", { method: "POST", body: JSON.stringify(body), authRedirect: false }),
+
+  signIn: (body: SignInRequest) =>
+    request<{ user: SignedInUser }>("/auth/sign-in", { method: "POST", body: JSON.stringify(body), authRedirect: false }),
+
+  signOut: () => request<void>("/auth/sign-out", { method: "POST", authRedirect: false }),
+
+  me: (signal?: AbortSignal) => request<Me>("/auth/me", { signal }),
+
+  // ------------------------------------------------------------ projects
+
+  /** The projects the caller can see, each with the caller's role. */
   listProjects: (signal?: AbortSignal) => request<ListResponse<Project>>("/projects", { signal }),
+
+  getProject: (project: string, signal?: AbortSignal) => request<Project>(`/projects/${enc(project)}`, { signal }),
+
+  createProject: (body: CreateProjectRequest) => request<Project>("/projects", { method: "POST", body: JSON.stringify(body) }),
 
   listPipelines: (project: string, signal?: AbortSignal) =>
     request<ListResponse<PipelineSummary>>(`/projects/${enc(project)}/pipelines`, { signal }),

@@ -11,6 +11,7 @@ import {
 } from "@tanstack/react-query";
 import { api } from "./api";
 import type {
+  CreateProjectRequest,
   CreateModelRequest,
   CreateModelVersionRequest,
   CreateWebhookRequest,
@@ -49,6 +50,46 @@ export function useProjects() {
     queryKey: queryKeys.projects(),
     queryFn: ({ signal }) => api.listProjects(signal),
     staleTime: 60_000,
+  });
+}
+
+/** The project and the caller's role on it (404 when the caller cannot see it). */
+export function useProject(project: string, enabled = true) {
+  return useQuery({
+    queryKey: queryKeys.projectDetail(project),
+    queryFn: ({ signal }) => api.getProject(project, signal),
+    staleTime: 30_000,
+    enabled,
+  });
+}
+
+export function useCreateProject() {
+  const qc = useQueryClient();
+  return useMutation({
+    mutationFn: (body: CreateProjectRequest) => api.createProject(body),
+    onSuccess: (project) => {
+      qc.setQueryData(queryKeys.projectDetail(project.name), project);
+      void qc.invalidateQueries({ queryKey: queryKeys.projects() });
+      void qc.invalidateQueries({ queryKey: queryKeys.me() });
+    },
+  });
+}
+
+/** How this server signs in (public: the sign-in and setup pages read it before anyone is signed in). */
+export function useAuthStatus() {
+  return useQuery({
+    queryKey: queryKeys.authStatus(),
+    queryFn: ({ signal }) => api.authStatus(signal),
+    staleTime: 60_000,
+  });
+}
+
+/** Who is signed in (a 401 sends the browser to the sign-in page). */
+export function useMe() {
+  return useQuery({
+    queryKey: queryKeys.me(),
+    queryFn: ({ signal }) => api.me(signal),
+    staleTime: 30_000,
   });
 }
 

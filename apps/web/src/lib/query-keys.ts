@@ -8,10 +8,21 @@ import type { ExperimentRunsQuery, LineageDirection, RunListFilters } from "./ap
 export const queryKeys = {
   all: ["trellis"] as const,
 
+  /** Who is signed in and how the server signs in (public); sign-in and sign-out reset the whole cache. */
+  auth: () => [...queryKeys.all, "auth"] as const,
+  authStatus: () => [...queryKeys.auth(), "status"] as const,
+  me: () => [...queryKeys.auth(), "me"] as const,
+
+  /** The projects the caller can see, each with the caller's role. */
   projects: () => [...queryKeys.all, "projects"] as const,
   /** Live workers: not per project (every project's steps run on the same workers). */
   workers: () => [...queryKeys.all, "workers"] as const,
   project: (project: string) => [...queryKeys.all, "project", project] as const,
+  /**
+   * The project itself with the caller's role, which decides what the UI offers. Under the
+   * project's access prefix, so any change to its members or tokens refreshes it too.
+   */
+  projectDetail: (project: string) => [...queryKeys.project(project), "access", "detail"] as const,
 
   pipelines: (project: string) => [...queryKeys.project(project), "pipelines"] as const,
   pipeline: (project: string, name: string) => [...queryKeys.pipelines(project), "detail", name] as const,

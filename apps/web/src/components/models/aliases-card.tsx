@@ -11,8 +11,11 @@ import { fieldBaseClass, invalidFieldClass } from "../ui/field";
 import { TagIcon, XIcon } from "../ui/icons";
 import { AliasChip } from "./stage-badge";
 
-/** Aliases (e.g. @champion): each names one version; set one on a version, move it, or remove it. */
-export function AliasesCard({ project, model, defaultVersion }: { project: string; model: ModelDetail; defaultVersion: number | null }) {
+/**
+ * Aliases (e.g. @champion): each names one version; set one on a version, move it, or remove it
+ * (`editable`: the role may change them).
+ */
+export function AliasesCard({ project, model, defaultVersion, editable }: { project: string; model: ModelDetail; defaultVersion: number | null; editable: boolean }) {
   const id = useId();
   const set = useSetModelAlias(project, model.name);
   const remove = useDeleteModelAlias(project, model.name);
@@ -50,7 +53,9 @@ export function AliasesCard({ project, model, defaultVersion }: { project: strin
       />
       <div className="space-y-3 px-4 py-3" data-testid="aliases">
         {model.aliases.length === 0 ? (
-          <p className="text-sm text-slate-500">No aliases. Name a version (e.g. champion) so deployments can ask for it by name.</p>
+          <p className="text-sm text-slate-500">
+            {editable ? "No aliases. Name a version (e.g. champion) so deployments can ask for it by name." : "No aliases."}
+          </p>
         ) : (
           <ul className="space-y-1.5">
             {model.aliases.map((a) => (
@@ -60,20 +65,22 @@ export function AliasesCard({ project, model, defaultVersion }: { project: strin
                   <span className="text-slate-400">→</span>
                   <span className="font-mono text-xs font-medium text-slate-700">v{a.version}</span>
                 </span>
-                <button
-                  type="button"
-                  onClick={() => remove.mutate(a.alias)}
-                  disabled={remove.isPending}
-                  aria-label={`Remove alias ${a.alias}`}
-                  className="rounded p-1 text-slate-400 hover:bg-slate-100 hover:text-red-600"
-                >
-                  {remove.isPending && remove.variables === a.alias ? <Spinner className="size-3" /> : <XIcon />}
-                </button>
+                {editable ? (
+                  <button
+                    type="button"
+                    onClick={() => remove.mutate(a.alias)}
+                    disabled={remove.isPending}
+                    aria-label={`Remove alias ${a.alias}`}
+                    className="rounded p-1 text-slate-400 hover:bg-slate-100 hover:text-red-600"
+                  >
+                    {remove.isPending && remove.variables === a.alias ? <Spinner className="size-3" /> : <XIcon />}
+                  </button>
+                ) : null}
               </li>
             ))}
           </ul>
         )}
-        {model.versions.length > 0 ? (
+        {editable && model.versions.length > 0 ? (
           <form onSubmit={submit} className="space-y-1.5 border-t border-slate-100 pt-3" aria-label="Set alias">
             <div className="flex items-center gap-2">
               <input

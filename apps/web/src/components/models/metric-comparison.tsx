@@ -46,7 +46,8 @@ export function MetricComparisonView({
   candidate: number | null;
   baseline: number | null;
   onChange: (candidate: number | null, baseline: number | null) => void;
-  onPromote: (version: ModelVersion) => void;
+  /** null: the role cannot change stages. */
+  onPromote: ((version: ModelVersion) => void) | null;
 }) {
   if (model.versions.length < 1) {
     return (
@@ -179,7 +180,7 @@ export function MetricComparisonView({
               <CardHeader title="At a glance" actions={<span className="text-xs text-slate-400">each metric on its own scale</span>} />
               <MetricBars rows={rows} candidate={cand.version} baseline={base.version} />
             </Card>
-            {againstProduction ? <GateCheck project={project} model={model} candidate={cand} onPromote={() => onPromote(cand)} /> : null}
+            {againstProduction ? <GateCheck project={project} model={model} candidate={cand} onPromote={onPromote ? () => onPromote(cand) : null} /> : null}
           </div>
         </div>
       )}
@@ -223,7 +224,7 @@ function MetricBars({ rows, candidate, baseline }: { rows: MetricComparison[]; c
 }
 
 /** The dry run of promoting the candidate to Production. */
-function GateCheck({ project, model, candidate, onPromote }: { project: string; model: ModelDetail; candidate: ModelVersion; onPromote: () => void }) {
+function GateCheck({ project, model, candidate, onPromote }: { project: string; model: ModelDetail; candidate: ModelVersion; onPromote: (() => void) | null }) {
   const enabled = model.policy.gates.length > 0 && candidate.stage !== "Production";
   const gates = useModelGates(project, model.name, candidate.version, enabled);
   return (
@@ -231,7 +232,7 @@ function GateCheck({ project, model, candidate, onPromote }: { project: string; 
       <CardHeader
         title="Would it pass the gates?"
         actions={
-          candidate.stage !== "Production" ? (
+          candidate.stage !== "Production" && onPromote ? (
             <Button size="sm" variant="primary" onClick={onPromote}>
               Promote v{candidate.version}…
             </Button>

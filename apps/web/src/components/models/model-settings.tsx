@@ -72,7 +72,8 @@ export function PolicyEditor({ project, model }: { project: string; model: Model
 }
 
 /** The policy in short, next to the versions table. */
-export function PolicySummary({ model, onEdit }: { model: ModelDetail; onEdit: () => void }) {
+/** `onEdit`: null when the role cannot change the policy. */
+export function PolicySummary({ model, onEdit }: { model: ModelDetail; onEdit: (() => void) | null }) {
   const gates = model.policy.gates;
   return (
     <Card>
@@ -83,9 +84,11 @@ export function PolicySummary({ model, onEdit }: { model: ModelDetail; onEdit: (
           </span>
         }
         actions={
-          <button type="button" onClick={onEdit} className="text-xs font-medium text-indigo-600 hover:underline">
-            Edit
-          </button>
+          onEdit ? (
+            <button type="button" onClick={onEdit} className="text-xs font-medium text-indigo-600 hover:underline">
+              Edit
+            </button>
+          ) : null
         }
       />
       <div className="px-4 py-3" data-testid="policy-summary">

@@ -6,6 +6,7 @@ import { MODEL_STAGES } from "@/lib/api-types";
 import { ApiError } from "@/lib/api";
 import { cn } from "@/lib/cn";
 import { blockedGateMessages, failedGates, promotionTargets } from "@/lib/models";
+import { useProjectRole } from "@/lib/project-role";
 import { useModelGates, useTransitionModelVersion } from "@/lib/queries";
 import { Button } from "../ui/button";
 import { Dialog } from "../ui/dialog";
@@ -77,6 +78,8 @@ function PromoteForm({
   const [reason, setReason] = useState("");
   const [reasonTouched, setReasonTouched] = useState(false);
   const transition = useTransitionModelVersion(project, model.name, version.version);
+  // Overriding failed gates is for project admins (the API refuses it to anyone else).
+  const isAdmin = useProjectRole(project).can("admin");
 
   const toProduction = target === "Production";
   const gates = useModelGates(project, model.name, version.version, toProduction);
@@ -87,7 +90,7 @@ function PromoteForm({
   const error = transition.error;
   const blockedMessages = error instanceof ApiError && error.status === 409 ? blockedGateMessages(error.issues) : [];
   const blocked = blockedMessages.length > 0;
-  const canOverride = toProduction && (failing.length > 0 || blocked);
+  const canOverride = isAdmin && toProduction && (failing.length > 0 || blocked);
   const overriding = canOverride && override;
   const reasonMissing = overriding && !reason.trim();
 
@@ -201,7 +204,9 @@ function PromoteForm({
               <li key={i}>{m}</li>
             ))}
           </ul>
-          <p className="mt-2 text-xs text-red-700">Nothing was changed. Fix the version, or override the gates below with a reason.</p>
+          <p className="mt-2 text-xs text-red-700">
+            {isAdmin ? "Nothing was changed. Fix the version, or override the gates below with a reason." : "Nothing was changed. Fix the version, or ask a project admin to override the gates."}
+          </p>
         </div>
       ) : error ? (
         <ErrorMessage error={error} />
@@ -221,7 +226,7 @@ function PromoteForm({
                 <span className="rounded bg-amber-200/70 px-1.5 py-px text-[10px] font-semibold tracking-wide text-amber-900 uppercase">Admin action</span>
               </span>
             }
-            description="The promotion and your reason are recorded in the audit trail. Until sign-in arrives anyone may override."
+            description="The promotion and your reason are recorded in the audit trail under your name."
           />
           {override ? (
             <Field

@@ -6,6 +6,7 @@ import type { ModelVersion } from "@/lib/api-types";
 import { ApiError } from "@/lib/api";
 import { cn } from "@/lib/cn";
 import { runLabel } from "@/lib/format";
+import { useProjectRole } from "@/lib/project-role";
 import { useModels, useRegisterModelVersion } from "@/lib/queries";
 import { modelPath } from "@/lib/route-params";
 import { Button, buttonClasses } from "../ui/button";
@@ -24,7 +25,7 @@ export interface RegisterSource {
 
 /**
  * "Register model" for an artifact of type model: pick a model (an existing one, or a new
- * name, which creates it) and the artifact becomes its next version.
+ * name, which creates it) and the artifact becomes its next version. Editors and admins only.
  */
 export function RegisterModelButton({
   project,
@@ -41,7 +42,8 @@ export function RegisterModelButton({
   className?: string;
 }) {
   const [open, setOpen] = useState(false);
-  if (sources.length === 0) return null;
+  const canEdit = useProjectRole(project).can("edit");
+  if (sources.length === 0 || !canEdit) return null;
   return (
     <>
       <Button size={size} variant={variant} onClick={() => setOpen(true)} className={className} data-testid="register-model">

@@ -30,12 +30,16 @@ export function VersionDetail({
   version: v,
   onPromote,
   onCompare,
+  canDelete,
 }: {
   project: string;
   model: ModelDetail;
   version: ModelVersion;
-  onPromote: () => void;
+  /** null: the role cannot change stages. */
+  onPromote: (() => void) | null;
   onCompare: () => void;
+  /** Deleting a version is for project admins. */
+  canDelete: boolean;
 }) {
   const [confirmDelete, setConfirmDelete] = useState(false);
   const metrics = Object.entries(v.metrics).sort((a, b) => (a[0] < b[0] ? -1 : 1));
@@ -52,9 +56,11 @@ export function VersionDetail({
         </div>
         {v.description ? <p className="mt-1 text-sm whitespace-pre-wrap text-slate-600">{v.description}</p> : null}
         <div className="mt-3 flex flex-wrap gap-2">
-          <Button variant="primary" size="sm" onClick={onPromote}>
-            {v.stage === "Production" ? "Change stage…" : "Promote…"}
-          </Button>
+          {onPromote ? (
+            <Button variant="primary" size="sm" onClick={onPromote}>
+              {v.stage === "Production" ? "Change stage…" : "Promote…"}
+            </Button>
+          ) : null}
           <Button size="sm" onClick={onCompare} title={production ? `Compare with v${production.version} (Production)` : "Compare with another version"}>
             <CompareIcon /> Compare
           </Button>
@@ -145,12 +151,16 @@ export function VersionDetail({
           </dl>
         )}
       </div>
-      <div className="flex justify-end border-t border-slate-100 px-4 py-2">
-        <Button variant="ghost" size="sm" className="text-red-600 hover:bg-red-50 hover:text-red-700" onClick={() => setConfirmDelete(true)}>
-          <TrashIcon /> Delete version
-        </Button>
-      </div>
-      <DeleteVersionDialog project={project} model={model} version={v} open={confirmDelete} onClose={() => setConfirmDelete(false)} />
+      {canDelete ? (
+        <>
+          <div className="flex justify-end border-t border-slate-100 px-4 py-2">
+            <Button variant="ghost" size="sm" className="text-red-600 hover:bg-red-50 hover:text-red-700" onClick={() => setConfirmDelete(true)}>
+              <TrashIcon /> Delete version
+            </Button>
+          </div>
+          <DeleteVersionDialog project={project} model={model} version={v} open={confirmDelete} onClose={() => setConfirmDelete(false)} />
+        </>
+      ) : null}
     </Card>
   );
 }

@@ -24,7 +24,8 @@ export function VersionsTable({
   metricKeys: string[];
   selected: number | null;
   onSelect: (version: number) => void;
-  onPromote: (version: ModelVersion) => void;
+  /** null: the role cannot change stages (no Promote buttons). */
+  onPromote: ((version: ModelVersion) => void) | null;
 }) {
   return (
     // relative: the sr-only header label is positioned inside the scroller, not the page.
@@ -41,9 +42,11 @@ export function VersionsTable({
                 {k}
               </th>
             ))}
-            <th className="px-3 py-2.5">
-              <span className="sr-only">Actions</span>
-            </th>
+            {onPromote ? (
+              <th className="px-3 py-2.5">
+                <span className="sr-only">Actions</span>
+              </th>
+            ) : null}
           </tr>
         </thead>
         <tbody className="divide-y divide-slate-100">
@@ -110,11 +113,13 @@ export function VersionsTable({
                     {v.metrics[k] !== undefined ? formatNumber(v.metrics[k]) : <span className="text-slate-300">—</span>}
                   </td>
                 ))}
-                <td className="px-3 py-2.5 text-right align-top">
-                  <Button size="sm" onClick={() => onPromote(v)} aria-label={`Change the stage of v${v.version}`}>
-                    {v.stage === "Production" ? "Change stage…" : "Promote…"}
-                  </Button>
-                </td>
+                {onPromote ? (
+                  <td className="px-3 py-2.5 text-right align-top">
+                    <Button size="sm" onClick={() => onPromote(v)} aria-label={`Change the stage of v${v.version}`}>
+                      {v.stage === "Production" ? "Change stage…" : "Promote…"}
+                    </Button>
+                  </td>
+                ) : null}
               </tr>
             );
           })}

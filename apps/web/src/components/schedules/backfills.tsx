@@ -5,6 +5,7 @@ import { ApiError } from "@/lib/api";
 import type { Backfill, BackfillInterval, BackfillState, ReprocessPolicy } from "@/lib/api-types";
 import { cn } from "@/lib/cn";
 import { pluralize } from "@/lib/format";
+import { useProjectRole } from "@/lib/project-role";
 import { useBackfills, useCancelBackfill, useCreateBackfill } from "@/lib/queries";
 import { BACKFILL_SEGMENTS, REPROCESS_OPTIONS, addDays, backfillDone, backfillTotal, dayRange, formatInZone, isoToWallTime } from "@/lib/schedules";
 import { RelativeTime } from "../time";
@@ -21,9 +22,10 @@ const STATE_STYLE: Record<BackfillState, string> = {
   cancelled: "bg-amber-50 text-amber-800 ring-amber-200",
 };
 
-/** The schedule's backfills (newest first) with their progress, and the "Backfill…" dialog. */
+/** The schedule's backfills (newest first) with their progress, and the "Backfill…" button (editors and admins). */
 export function BackfillsSection({ project, scheduleId, zone, onOpen }: { project: string; scheduleId: string; zone: string; onOpen: () => void }) {
   const backfills = useBackfills(project, scheduleId);
+  const canEdit = useProjectRole(project).can("edit");
   const items = backfills.data?.items ?? [];
   return (
     <Card className="overflow-hidden" >
@@ -34,9 +36,11 @@ export function BackfillsSection({ project, scheduleId, zone, onOpen }: { projec
           </span>
         }
         actions={
-          <Button size="sm" onClick={onOpen} data-testid="open-backfill">
-            <HistoryIcon /> Backfill…
-          </Button>
+          canEdit ? (
+            <Button size="sm" onClick={onOpen} data-testid="open-backfill">
+              <HistoryIcon /> Backfill…
+            </Button>
+          ) : null
         }
       />
       <div className="p-4" data-testid="backfills">
@@ -51,7 +55,7 @@ export function BackfillsSection({ project, scheduleId, zone, onOpen }: { projec
         ) : (
           <ul className="space-y-3">
             {items.map((b) => (
-              <BackfillCard key={b.id} project={project} scheduleId={scheduleId} backfill={b} zone={zone} />
+              <BackfillCard key={b.id} project={project} scheduleId={scheduleId} backfill={b} zone={zone} canCancel={canEdit} />
             ))}
           </ul>
         )}
@@ -60,7 +64,7 @@ export function BackfillsSection({ project, scheduleId, zone, onOpen }: { projec
   );
 }
 
-function BackfillCard({ project, scheduleId, backfill: b, zone }: { project: string; scheduleId: string; backfill: Backfill; zone: string }) {
+function BackfillCard({ project, scheduleId, backfill: b, zone, canCancel }: { project: string; scheduleId: string; backfill: Backfill; zone: string; canCancel: boolean }) {
   const cancel = useCancelBackfill(project, scheduleId);
   const done = backfillDone(b.counts);
   const total = backfillTotal(b);
@@ -88,7 +92,7 @@ function BackfillCard({ project, scheduleId, backfill: b, zone }: { project: str
             ) : null}
           </p>
         </div>
-        {b.state === "running" ? (
+        {b.state === "running" && canCancel ? (
           <Button size="sm" variant="danger-outline" disabled={cancel.isPending} onClick={() => cancel.mutate(b.id)} data-testid="cancel-backfill">
             {cancel.isPending ? <Spinner className="size-3" /> : <StopIcon />} Cancel
           </Button>

@@ -1,16 +1,19 @@
 "use client";
 
 import type { Schedule } from "@/lib/api-types";
+import { useProjectRole } from "@/lib/project-role";
 import { useSetSchedulePaused } from "@/lib/queries";
 import { Button } from "../ui/button";
 import { Spinner } from "../ui/feedback";
 import { PauseIcon, PlayIcon } from "../ui/icons";
 
-/** Pause / Resume of one schedule; a failure is shown as the button's tooltip and an alert line. */
+/** Pause / Resume of one schedule (editors and admins); a failure is shown as an alert line. */
 export function PauseResumeButton({ project, schedule, size = "md" }: { project: string; schedule: Pick<Schedule, "id" | "name" | "paused" | "catchup">; size?: "sm" | "md" }) {
   const toggle = useSetSchedulePaused(project);
   const pending = toggle.isPending && toggle.variables?.id === schedule.id;
   const resume = schedule.paused;
+  const canEdit = useProjectRole(project).can("edit");
+  if (!canEdit) return null;
   return (
     <span className="inline-flex flex-col items-end gap-1">
       <Button

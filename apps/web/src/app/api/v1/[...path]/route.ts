@@ -69,7 +69,11 @@ async function proxy(request: NextRequest): Promise<Response> {
     if (DROP_REQUEST_HEADERS.has(name) || name.startsWith("x-middleware-") || name.startsWith("x-nextjs-")) return;
     headers.set(name, value);
   });
-  // Next already adds x-forwarded-for/-host/-proto; fill them in if a custom server did not.
+  // Cookies (the session and CSRF cookies) go upstream with the other headers: the API decides.
+  // X-Forwarded-For is the browser's address: `next start` fills it in from the socket when the
+  // request arrived without one, and the API (which trusts it from loopback only) rate-limits
+  // sign-ins by it. A reverse proxy in front of the web app must set it (not pass a client's).
+  // Next adds -host/-proto too; fill them in if a custom server did not.
   if (!headers.has("x-forwarded-host")) headers.set("x-forwarded-host", request.headers.get("host") ?? request.nextUrl.host);
   if (!headers.has("x-forwarded-proto")) headers.set("x-forwarded-proto", request.nextUrl.protocol.replace(/:$/, ""));
 
@@ -82,6 +86,8 @@ async function proxy(request: NextRequest): Promise<Response> {
 
   let upstream: Response;
   try {
+    // `redirect: "manual"`: a redirect (the OIDC routes answer 302) goes back to the browser as
+    // it is, with its cookies; following it here would hand the browser the wrong page.
     upstream = await fetch(target, {
       method: request.method,
       headers,
@@ -103,8 +109,12 @@ async function proxy(request: NextRequest): Promise<Response> {
 
   const responseHeaders = new Headers();
   upstream.headers.forEach((value, key) => {
-    if (!DROP_RESPONSE_HEADERS.has(key.toLowerCase())) responseHeaders.append(key, value);
+    const name = key.toLowerCase();
+    if (name !== "set-cookie" && !DROP_RESPONSE_HEADERS.has(name)) responseHeaders.append(key, value);
   });
+  // One header per cookie (sign-in sets the session and the CSRF cookie): joined into one line
+  // with commas they would not parse, as cookie dates contain commas.
+  for (const cookie of upstream.headers.getSetCookie()) responseHeaders.append("set-cookie", cookie);
   // fetch() already decoded the body if the API encoded it anyway: the original framing is gone.
   if (upstream.headers.has("content-encoding")) {
     responseHeaders.delete("content-encoding");

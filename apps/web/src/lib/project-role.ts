@@ -1,0 +1,27 @@
+"use client";
+
+import type { ProjectRole } from "./api-types";
+import { can, type Capability } from "./auth";
+import { useProject } from "./queries";
+import { useHydrated } from "./use-hydrated";
+
+export interface ProjectAccess {
+  /** The caller's role; null while it loads or when the project cannot be read. */
+  role: ProjectRole | null;
+  /** Whether the caller may `what` on this project. False until the role is known. */
+  can: (what: Capability) => boolean;
+}
+
+/**
+ * The caller's role on `project`, for hiding what the role cannot do. The API enforces every
+ * rule itself; this only keeps the UI from offering buttons that would be refused. Nothing is
+ * offered before the role arrives, so a viewer never sees a button appear and vanish. `null`:
+ * no project (nothing is allowed).
+ */
+export function useProjectRole(project: string | null): ProjectAccess {
+  const { data } = useProject(project ?? "", project !== null);
+  // The role is shared by the top bar and the page, which hydrate at different times.
+  const hydrated = useHydrated();
+  const role = hydrated ? (data?.role ?? null) : null;
+  return { role, can: (what) => can(role, what) };
+}
