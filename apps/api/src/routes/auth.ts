@@ -5,6 +5,7 @@ import {
   createApiToken,
   createSession,
   deleteSession,
+  forbidden,
   listApiTokens,
   normalizeEmail,
   projectByName,
@@ -144,7 +145,7 @@ export const authRoutes = (deps: ApiDeps): FastifyPluginAsyncZod =>
     const personal = async (request: { principal: Principal }) => {
       const p = request.principal;
       if (p.kind === "user") return { userId: p.userId, instanceAdmin: p.instanceAdmin };
-      throw unauthenticated("personal tokens are managed from a signed-in session");
+      throw forbidden("personal tokens are managed from a signed-in session, not with a token");
     };
 
     app.get(
