@@ -223,6 +223,8 @@ describe("audit log", () => {
     }
     const actions = new Set(all.map((e) => e.action));
     for (const action of ["project.created", "member.added", "member.role_changed", "member.removed", "token.created", "token.revoked", "auth.sign_in"]) expect(actions).toContain(action);
+    expect(all.find((e) => e.action === "token.created").project).toBe(project);
+    expect(all.find((e) => e.action === "auth.sign_in").project).toBeNull();
     // Sign-ins of people who are not members stay out of it.
     expect(all.some((e) => e.target === `ada-${tag}@example.com`)).toBe(false);
     expect(await db.$executeRaw`UPDATE "AuditEvent" SET actor = 'mallory' WHERE "projectId" = ${projectId}::uuid`).toBe(0);

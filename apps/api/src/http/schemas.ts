@@ -54,7 +54,16 @@ export const CreateTokenFields = {
 };
 
 export const AuditEvent = z
-  .object({ id: z.string(), at: z.string(), actor: z.string(), action: z.string(), target: z.string(), details: z.record(z.string(), z.unknown()), ip: z.string().nullable() })
+  .object({
+    id: z.string(),
+    at: z.string(),
+    actor: z.string(),
+    action: z.string(),
+    target: z.string(),
+    project: z.string().nullable().describe("The project it concerns (null for sign-ins and accounts; the id when the project was deleted)."),
+    details: z.record(z.string(), z.unknown()),
+    ip: z.string().nullable(),
+  })
   .meta({ id: "AuditEvent" });
 
 export const AuditPage = z.object({ items: z.array(AuditEvent), nextCursor: z.string().nullable() });

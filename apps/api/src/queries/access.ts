@@ -47,6 +47,8 @@ export async function auditPage(db: PrismaClient, input: { projectId?: string; l
     take: input.limit + 1,
   });
   const page = rows.slice(0, input.limit);
+  const projectIds = [...new Set(page.flatMap((e) => (e.projectId ? [e.projectId] : [])))];
+  const names = new Map((await db.project.findMany({ where: { id: { in: projectIds } }, select: { id: true, name: true } })).map((p) => [p.id, p.name]));
   return {
     items: page.map((e) => ({
       id: e.id.toString(),
@@ -54,6 +56,7 @@ export async function auditPage(db: PrismaClient, input: { projectId?: string; l
       actor: e.actor,
       action: e.action,
       target: e.target,
+      project: e.projectId ? (names.get(e.projectId) ?? e.projectId) : null,
       details: (e.details ?? {}) as Record<string, unknown>,
       ip: e.ip,
     })),

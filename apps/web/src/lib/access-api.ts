@@ -71,6 +71,8 @@ export interface AuditEvent {
   actor: string;
   action: string;
   target: string;
+  /** The project it concerns; null for sign-ins and accounts. */
+  project: string | null;
   details: Record<string, unknown>;
   ip: string | null;
 }

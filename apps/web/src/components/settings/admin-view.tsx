@@ -62,6 +62,7 @@ export function AdminView() {
           ) : (
             <AuditLog
               query={audit}
+              showProject
               forbidden={adminsOnly}
               description="Every event of every project, plus sign-ins and account changes. Events cannot be changed or deleted."
               emptyText="Sign-ins, new accounts, and changes to members, tokens and secrets are recorded here."

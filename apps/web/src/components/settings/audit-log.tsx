@@ -38,6 +38,7 @@ export function AuditLog({
   description,
   forbidden,
   emptyText,
+  showProject = false,
 }: {
   query: UseInfiniteQueryResult<InfiniteData<AuditPage>>;
   title?: string;
@@ -45,6 +46,8 @@ export function AuditLog({
   /** What to show when the caller may not read this log. */
   forbidden: ReactNode;
   emptyText: ReactNode;
+  /** The instance log spans projects: name each event's. */
+  showProject?: boolean;
 }) {
   const events = query.data?.pages.flatMap((p) => p.items) ?? [];
   return (
@@ -73,8 +76,8 @@ export function AuditLog({
         </EmptyState>
       ) : (
         <>
-          <AuditTable events={events} />
-          <AuditList events={events} />
+          <AuditTable events={events} showProject={showProject} />
+          <AuditList events={events} showProject={showProject} />
         </>
       )}
       {query.hasNextPage ? (
@@ -91,7 +94,11 @@ export function AuditLog({
 }
 
 /** Phones: one event per item, in a sentence ("ada@… created token ci"), details and origin below. */
-function AuditList({ events }: { events: AuditEvent[] }) {
+function ProjectOf({ event, show }: { event: AuditEvent; show: boolean }) {
+  return show && event.project ? <span className="font-normal text-slate-500"> · {event.project}</span> : null;
+}
+
+function AuditList({ events, showProject }: { events: AuditEvent[]; showProject: boolean }) {
   return (
     <ul className="divide-y divide-slate-100 sm:hidden" data-testid="audit-list">
       {events.map((e) => {
@@ -100,6 +107,7 @@ function AuditList({ events }: { events: AuditEvent[] }) {
           <li key={e.id} className="px-4 py-2.5 text-sm" data-testid="audit-item" data-action={e.action}>
             <p className="break-words text-slate-800">
               {e.actor} <ActionBadge action={e.action} /> <span className="font-medium text-slate-900">{e.target}</span>
+              <ProjectOf event={e} show={showProject} />
             </p>
             {details ? <p className="mt-0.5 text-xs break-words text-slate-500">{details}</p> : null}
             <p className="mt-0.5 text-xs text-slate-400">
@@ -112,7 +120,7 @@ function AuditList({ events }: { events: AuditEvent[] }) {
   );
 }
 
-function AuditTable({ events }: { events: AuditEvent[] }) {
+function AuditTable({ events, showProject }: { events: AuditEvent[]; showProject: boolean }) {
   return (
     <div className="relative hidden overflow-x-auto sm:block">
       <table className="w-full min-w-[900px] text-left text-sm" data-testid="audit-log">
@@ -138,7 +146,9 @@ function AuditTable({ events }: { events: AuditEvent[] }) {
                 <td className="px-4 py-2.5">
                   <ActionBadge action={e.action} />
                 </td>
-                <td className="max-w-[14rem] px-4 py-2.5 font-medium break-words text-slate-900">{e.target || <span className="text-slate-400">—</span>}</td>
+                <td className="max-w-[14rem] px-4 py-2.5 font-medium break-words text-slate-900">{e.target || <span className="text-slate-400">—</span>}
+                  <ProjectOf event={e} show={showProject} />
+                </td>
                 <td className="max-w-[22rem] px-4 py-2.5 text-xs break-words text-slate-500" title={details ? JSON.stringify(e.details, null, 2) : undefined}>
                   {details || <span className="text-slate-300">—</span>}
                 </td>
