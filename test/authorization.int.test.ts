@@ -4,12 +4,11 @@ import os from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createPrismaClient, type PrismaClient } from "@trellis/db";
-import { createSession, loadEngineConfig, type Role } from "@trellis/engine";
+import { createSession, createUser, loadEngineConfig, type Role } from "@trellis/engine";
 import type { Access } from "../apps/api/src/http/access.js";
 import { routeTables } from "../apps/api/src/app.js";
 import { createApiServer, type ApiServer } from "../apps/api/src/server.js";
 import { adminToken, type Json } from "./http.js";
-import { memberToken } from "./principals.js";
 
 /**
  * The authorization matrix. Every route the API registers must appear in the policy below (a
@@ -194,17 +193,24 @@ let server: ApiServer;
 let db: PrismaClient;
 const project = `authz-${randomUUID().slice(0, 8)}`;
 const other = `authz-other-${randomUUID().slice(0, 8)}`;
-const cookies = new Map<Caller, { cookie: string; csrf: string }>();
+interface SignedIn {
+  userId: string;
+  cookie: string;
+  csrf: string;
+}
+const cookies = new Map<Caller, SignedIn>();
 
-async function signedInAs(email: string, memberships: Array<[string, Role]>, instanceAdmin = false): Promise<{ cookie: string; csrf: string }> {
-  let userId = "";
-  for (const [projectId, role] of memberships) {
-    await memberToken(db, { projectId, email, role, instanceAdmin });
-    userId = (await db.user.findUniqueOrThrow({ where: { email } })).id;
-  }
-  if (!userId) userId = (await db.user.findUniqueOrThrow({ where: { email } })).id;
+/** A session (cookies and CSRF token) for a user. */
+async function sessionOf(userId: string): Promise<SignedIn> {
   const session = await createSession(db, { userId });
-  return { cookie: `trellis_session=${session.token}; trellis_csrf=${session.csrfToken}`, csrf: session.csrfToken };
+  return { userId, cookie: `trellis_session=${session.token}; trellis_csrf=${session.csrfToken}`, csrf: session.csrfToken };
+}
+
+/** A new user with these memberships, signed in. */
+async function signedInAs(email: string, memberships: Array<[string, Role]>, instanceAdmin = false): Promise<SignedIn> {
+  const user = await createUser(db, { email, name: email.split("@")[0]!, password: "correct horse battery staple", instanceAdmin, actor: "test", actorUserId: null, ip: null });
+  await db.projectMember.createMany({ data: memberships.map(([projectId, role]) => ({ projectId, userId: user.id, role })) });
+  return sessionOf(user.id);
 }
 
 beforeAll(async () => {
@@ -217,7 +223,8 @@ beforeAll(async () => {
   ]);
   const tag = randomUUID().slice(0, 8);
   // Each user has the same role on the project in the path and on "default" (the MLflow
-  // routes without a project); the other project's admin has no role on either.
+  // routes without a project); the other project's admin has no role on either, and the
+  // instance admin is only a viewer of the other project (its admin rights are its own).
   cookies.set("viewer", await signedInAs(`viewer-${tag}@example.com`, [[a.id, "viewer"], [d.id, "viewer"]]));
   cookies.set("editor", await signedInAs(`editor-${tag}@example.com`, [[a.id, "editor"], [d.id, "editor"]]));
   cookies.set("admin", await signedInAs(`admin-${tag}@example.com`, [[a.id, "admin"], [d.id, "admin"]]));
@@ -328,7 +335,7 @@ describe("authorization matrix", () => {
 
   it("signs out: the session stops working at once", async () => {
     const mine = cookies.get("viewer")!;
-    const fresh = await signedInAs((await db.user.findFirstOrThrow({ where: { email: { startsWith: "viewer-" } }, orderBy: { createdAt: "desc" } })).email, []);
+    const fresh = await sessionOf(mine.userId);
     const headers = { cookie: fresh.cookie, "x-csrf-token": fresh.csrf };
     expect((await server.app.inject({ method: "GET", url: "/api/v1/auth/me", headers })).statusCode).toBe(200);
     const out = await server.app.inject({ method: "POST", url: "/api/v1/auth/sign-out", headers });

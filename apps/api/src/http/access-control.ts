@@ -62,6 +62,7 @@ async function resolvePrincipal(deps: ApiDeps, request: FastifyRequest): Promise
       tokenKind: token.kind,
       userId: token.user?.id ?? null,
       email: token.user?.email ?? null,
+      ownerInstanceAdmin: token.user?.instanceAdmin ?? false,
       projectId: token.projectId,
       role: token.role,
       instanceAdmin: token.projectId === null && token.role === "admin",
@@ -93,8 +94,7 @@ export async function roleOn(deps: ApiDeps, principal: Principal, projectId: str
       if (principal.tokenKind === "service" || !principal.userId) return principal.role;
       // A personal token never acts above its owner's current role: removing the member
       // disarms their tokens too.
-      const user = await deps.db.user.findUnique({ where: { id: principal.userId }, select: { instanceAdmin: true } });
-      const own = user ? await projectRoleOf(deps.db, { id: principal.userId, instanceAdmin: user.instanceAdmin }, projectId) : null;
+      const own = await projectRoleOf(deps.db, { id: principal.userId, instanceAdmin: principal.ownerInstanceAdmin }, projectId);
       return own ? minRole(principal.role, own) : null;
     }
     case "run":

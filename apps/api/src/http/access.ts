@@ -1,5 +1,5 @@
 import type { FastifyRequest } from "fastify";
-import { forbidden, roleAtLeast, type Role } from "@trellis/engine";
+import { forbidden, roleAtLeast, type Actor, type Role } from "@trellis/engine";
 
 /**
  * Who may call a route, declared on every route as `config: { access }` (a route without one
@@ -43,6 +43,8 @@ export type Principal =
       /** The user a personal token acts for. */
       userId: string | null;
       email: string | null;
+      /** Whether that user is an instance admin (their role everywhere is then admin). */
+      ownerInstanceAdmin: boolean;
       /** null: instance-wide (the bootstrap token). */
       projectId: string | null;
       role: Role;
@@ -96,7 +98,10 @@ export function actorUserIdOf(request: Pick<FastifyRequest, "principal">): strin
   return p.kind === "user" ? p.userId : p.kind === "token" ? p.userId : null;
 }
 
-/** The client's address (behind the web proxy: from X-Forwarded-For, trusted from loopback only). */
-export function clientIp(request: Pick<FastifyRequest, "ip">): string {
-  return request.ip;
+/**
+ * Who acts, as the audit log records it: name, user and address (`request.ip`, which honours
+ * X-Forwarded-For only from the proxies app.ts trusts).
+ */
+export function auditActor(request: Pick<FastifyRequest, "principal" | "ip">): Actor {
+  return { actor: actorOf(request), actorUserId: actorUserIdOf(request), ip: request.ip };
 }

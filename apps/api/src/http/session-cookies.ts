@@ -1,5 +1,6 @@
 import type { FastifyReply, FastifyRequest } from "fastify";
-import type { NewSession } from "@trellis/engine";
+import { createSession, type NewSession } from "@trellis/engine";
+import type { PrismaClient } from "@trellis/db";
 
 /**
  * The session travels in two cookies: `trellis_session`, httpOnly so page scripts cannot read
@@ -17,10 +18,15 @@ function secure(request: FastifyRequest): boolean {
   return request.protocol === "https" || process.env.TRELLIS_SECURE_COOKIES === "1";
 }
 
-export function setSessionCookies(reply: FastifyReply, session: NewSession, request: FastifyRequest): void {
+function setSessionCookies(reply: FastifyReply, session: NewSession, request: FastifyRequest): void {
   const common = { path: "/", sameSite: "lax" as const, secure: secure(request), expires: session.expiresAt };
   reply.setCookie(SESSION_COOKIE, session.token, { ...common, httpOnly: true });
   reply.setCookie(CSRF_COOKIE, session.csrfToken, { ...common, httpOnly: false });
+}
+
+/** Signs the user in on this browser: a new session, and its cookies on the reply. */
+export async function startSession(db: PrismaClient, request: FastifyRequest, reply: FastifyReply, userId: string): Promise<void> {
+  setSessionCookies(reply, await createSession(db, { userId, ip: request.ip, userAgent: request.headers["user-agent"] ?? null }), request);
 }
 
 export function clearSessionCookies(reply: FastifyReply, request: FastifyRequest): void {

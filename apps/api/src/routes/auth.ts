@@ -3,7 +3,6 @@ import { z } from "zod";
 import {
   checkPersonalTokenRole,
   createApiToken,
-  createSession,
   deleteSession,
   forbidden,
   listApiTokens,
@@ -19,9 +18,9 @@ import {
   verifyCredentials,
 } from "@trellis/engine";
 import type { ApiDeps } from "../deps.js";
-import { access, actorOf, actorUserIdOf, clientIp, type Principal } from "../http/access.js";
+import { access, actorUserIdOf, auditActor, type Principal } from "../http/access.js";
 import { ApiToken, CreatedApiToken, CreateTokenFields, ErrorResponse, errorResponses, Role as RoleSchema, User } from "../http/schemas.js";
-import { clearSessionCookies, setSessionCookies } from "../http/session-cookies.js";
+import { clearSessionCookies, startSession } from "../http/session-cookies.js";
 import { tokenView, userView } from "../queries/access.js";
 import { oidcStatus } from "./oidc.js";
 import { visibleProjects } from "./projects.js";
@@ -56,9 +55,9 @@ export const authRoutes = (deps: ApiDeps): FastifyPluginAsyncZod =>
       },
       async (request, reply) => {
         const { code, email, name, password } = request.body;
-        const user = await setupFirstAdmin(deps.db, { code, expectedCode: deps.setupCode, email, name, password, ip: clientIp(request) });
-        setSessionCookies(reply, await createSession(deps.db, { userId: user.id, ip: clientIp(request), userAgent: request.headers["user-agent"] ?? null }), request);
-        await recordSignIn(deps.db, { user, method: "setup", ip: clientIp(request) });
+        const user = await setupFirstAdmin(deps.db, { code, expectedCode: deps.setupCode, email, name, password, ip: request.ip });
+        await startSession(deps.db, request, reply, user.id);
+        await recordSignIn(deps.db, { user, method: "setup", ip: request.ip });
         return reply.status(201).send({ user: userView(user) });
       },
     );
@@ -77,7 +76,7 @@ export const authRoutes = (deps: ApiDeps): FastifyPluginAsyncZod =>
       },
       async (request, reply) => {
         const email = normalizeEmail(request.body.email);
-        const ip = clientIp(request);
+        const ip = request.ip;
         await deps.signInLimiter.check(email, ip);
         const user = await verifyCredentials(deps.db, email, request.body.password);
         if (!user) {
@@ -87,7 +86,7 @@ export const authRoutes = (deps: ApiDeps): FastifyPluginAsyncZod =>
           throw unauthenticated("email or password is wrong");
         }
         await deps.signInLimiter.succeeded(email, ip);
-        setSessionCookies(reply, await createSession(deps.db, { userId: user.id, ip, userAgent: request.headers["user-agent"] ?? null }), request);
+        await startSession(deps.db, request, reply, user.id);
         await recordSignIn(deps.db, { user, method: "password", ip });
         return { user: userView(user) };
       },
@@ -101,7 +100,7 @@ export const authRoutes = (deps: ApiDeps): FastifyPluginAsyncZod =>
         const p = request.principal;
         if (p.kind === "user") {
           await deleteSession(deps.db, p.sessionId);
-          await recordAudit(deps.db, { action: "auth.sign_out", actor: p.email, actorUserId: p.userId, target: p.email, ip: clientIp(request) });
+          await recordAudit(deps.db, { action: "auth.sign_out", actor: p.email, actorUserId: p.userId, target: p.email, ip: request.ip });
         }
         clearSessionCookies(reply, request);
         return reply.status(204).send(null);
@@ -178,9 +177,7 @@ export const authRoutes = (deps: ApiDeps): FastifyPluginAsyncZod =>
           role: request.body.role,
           userId: me.userId,
           expiresInDays: request.body.expiresInDays,
-          actor: actorOf(request),
-          actorUserId: me.userId,
-          ip: clientIp(request),
+          ...auditActor(request),
         });
         return reply.status(201).send({ token: tokenView(created.token), secret: created.secret });
       },
@@ -194,7 +191,7 @@ export const authRoutes = (deps: ApiDeps): FastifyPluginAsyncZod =>
       },
       async (request, reply) => {
         const me = await personal(request);
-        await revokeApiToken(deps.db, { tokenId: request.params.id, scope: { userId: me.userId }, actor: actorOf(request), actorUserId: me.userId, ip: clientIp(request) });
+        await revokeApiToken(deps.db, { tokenId: request.params.id, scope: { userId: me.userId }, ...auditActor(request) });
         return reply.status(204).send(null);
       },
     );

@@ -2,7 +2,7 @@ import type { FastifyPluginAsyncZod } from "fastify-type-provider-zod";
 import { z } from "zod";
 import { addMember, changeMemberRole, createApiToken, listApiTokens, listMembers, removeMember, revokeApiToken } from "@trellis/engine";
 import type { ApiDeps } from "../deps.js";
-import { access, actorOf, actorUserIdOf, clientIp, projectOf } from "../http/access.js";
+import { access, auditActor, projectOf } from "../http/access.js";
 import { ApiToken, AuditPage, AuditQuery, CreatedApiToken, CreateTokenFields, errorResponses, Member, ProjectParams, Role } from "../http/schemas.js";
 import { auditPage, memberView, tokenView } from "../queries/access.js";
 
@@ -12,7 +12,6 @@ const TokenParams = ProjectParams.extend({ id: z.uuid({ message: "token id must 
 /** A project's members, tokens and audit log: its admins. */
 export const memberRoutes = (deps: ApiDeps): FastifyPluginAsyncZod =>
   async (app) => {
-    const actor = (request: Parameters<typeof actorOf>[0] & { ip: string }) => ({ actor: actorOf(request), actorUserId: actorUserIdOf(request), ip: clientIp(request) });
 
     app.get(
       "/projects/:project/members",
@@ -33,7 +32,7 @@ export const memberRoutes = (deps: ApiDeps): FastifyPluginAsyncZod =>
           response: { 201: Member, ...errorResponses },
         },
       },
-      async (request, reply) => reply.status(201).send(memberView(await addMember(deps.db, { projectId: projectOf(request).id, ...request.body, ...actor(request) }))),
+      async (request, reply) => reply.status(201).send(memberView(await addMember(deps.db, { projectId: projectOf(request).id, ...request.body, ...auditActor(request) }))),
     );
 
     app.patch(
@@ -42,7 +41,7 @@ export const memberRoutes = (deps: ApiDeps): FastifyPluginAsyncZod =>
         config: { access: access.admin },
         schema: { tags: ["members"], summary: "Change a member's role (409 if it would leave no admin)", params: MemberParams, body: z.object({ role: Role }), response: { 200: Member, ...errorResponses } },
       },
-      async (request) => memberView(await changeMemberRole(deps.db, { projectId: projectOf(request).id, userId: request.params.userId, role: request.body.role, ...actor(request) })),
+      async (request) => memberView(await changeMemberRole(deps.db, { projectId: projectOf(request).id, userId: request.params.userId, role: request.body.role, ...auditActor(request) })),
     );
 
     app.delete(
@@ -52,7 +51,7 @@ export const memberRoutes = (deps: ApiDeps): FastifyPluginAsyncZod =>
         schema: { tags: ["members"], summary: "Remove a member (409 if it would leave no admin)", params: MemberParams, response: { 204: z.null(), ...errorResponses } },
       },
       async (request, reply) => {
-        await removeMember(deps.db, { projectId: projectOf(request).id, userId: request.params.userId, ...actor(request) });
+        await removeMember(deps.db, { projectId: projectOf(request).id, userId: request.params.userId, ...auditActor(request) });
         return reply.status(204).send(null);
       },
     );
@@ -87,7 +86,7 @@ export const memberRoutes = (deps: ApiDeps): FastifyPluginAsyncZod =>
           expiresInDays: request.body.expiresInDays,
           projectId: projectOf(request).id,
           userId: null,
-          ...actor(request),
+          ...auditActor(request),
         });
         return reply.status(201).send({ token: tokenView(created.token), secret: created.secret });
       },
@@ -98,7 +97,7 @@ export const memberRoutes = (deps: ApiDeps): FastifyPluginAsyncZod =>
       {
       config: { access: access.admin }, schema: { tags: ["tokens"], summary: "Revoke a token (effective immediately)", params: TokenParams, response: { 204: z.null(), ...errorResponses } } },
       async (request, reply) => {
-        await revokeApiToken(deps.db, { tokenId: request.params.id, scope: { projectId: projectOf(request).id }, ...actor(request) });
+        await revokeApiToken(deps.db, { tokenId: request.params.id, scope: { projectId: projectOf(request).id }, ...auditActor(request) });
         return reply.status(204).send(null);
       },
     );

@@ -4,10 +4,10 @@ import type { FastifyPluginAsyncZod } from "fastify-type-provider-zod";
 import type {} from "@fastify/cookie";
 import * as client from "openid-client";
 import { z } from "zod";
-import { createSession, DomainError, oidcStateKey, parseAdminEmails, userFromOidcClaims } from "@trellis/engine";
+import { DomainError, oidcStateKey, parseAdminEmails, userFromOidcClaims } from "@trellis/engine";
 import type { ApiDeps } from "../deps.js";
-import { access, clientIp } from "../http/access.js";
-import { setSessionCookies } from "../http/session-cookies.js";
+import { access } from "../http/access.js";
+import { startSession } from "../http/session-cookies.js";
 import { errorResponses } from "../http/schemas.js";
 
 /**
@@ -284,11 +284,10 @@ export const oidcRoutes =
             // Some providers send the string "true".
             emailVerified: profile.email_verified === true || profile.email_verified === "true",
             name,
-            ip: clientIp(request),
+            ip: request.ip,
             adminEmails: config.adminEmails,
           });
-          const session = await createSession(deps.db, { userId: user.id, ip: clientIp(request), userAgent: request.headers["user-agent"] ?? null });
-          setSessionCookies(reply, session, request);
+          await startSession(deps.db, request, reply, user.id);
           return reply.redirect(pending.next, 302);
         } catch (err) {
           return fail(request.log, reply, err, "callback");

@@ -1,27 +1,35 @@
 import type { FastifyPluginAsyncZod } from "fastify-type-provider-zod";
 import { z } from "zod";
-import { conflict, createProjectAs, forbidden, type Role } from "@trellis/engine";
+import { conflict, createProjectAs, forbidden, isRole, type Role } from "@trellis/engine";
 import { Prisma } from "@trellis/db";
 import type { ApiDeps } from "../deps.js";
-import { access, actorOf, actorUserIdOf, clientIp, projectOf, type Principal } from "../http/access.js";
+import { access, auditActor, projectOf, type Principal } from "../http/access.js";
 import { roleOn } from "../http/access-control.js";
 import { Project, ProjectParams, errorResponses } from "../http/schemas.js";
 import { iso } from "../queries/iso.js";
 
 const toJson = (p: { id: string; name: string; description: string; createdAt: Date }, role: Role) => ({ ...p, createdAt: iso(p.createdAt), role });
 
+const PROJECT_SELECT = { id: true, name: true, description: true, createdAt: true } as const;
+
 /** The projects the caller can see, by name, with its role on each. */
 export async function visibleProjects(deps: ApiDeps, principal: Principal) {
-  const all = await deps.db.project.findMany({ orderBy: { name: "asc" } });
-  if ((principal.kind === "user" || principal.kind === "token") && principal.instanceAdmin) return all.map((p) => ({ ...p, role: "admin" as Role }));
+  if ((principal.kind === "user" || principal.kind === "token") && principal.instanceAdmin) {
+    return (await deps.db.project.findMany({ select: PROJECT_SELECT, orderBy: { name: "asc" } })).map((p) => ({ ...p, role: "admin" as Role }));
+  }
   if (principal.kind === "user") {
-    const memberships = await deps.db.projectMember.findMany({ where: { userId: principal.userId }, select: { projectId: true, role: true } });
-    const roles = new Map(memberships.map((m) => [m.projectId, m.role as Role]));
-    return all.flatMap((p) => (roles.has(p.id) ? [{ ...p, role: roles.get(p.id)! }] : []));
+    const memberships = await deps.db.projectMember.findMany({
+      where: { userId: principal.userId },
+      select: { role: true, project: { select: PROJECT_SELECT } },
+      orderBy: { project: { name: "asc" } },
+    });
+    return memberships.flatMap((m) => (isRole(m.role) ? [{ ...m.project, role: m.role }] : []));
   }
   if (principal.kind === "token" && principal.projectId) {
-    const project = all.find((p) => p.id === principal.projectId);
-    const role = project ? await roleOn(deps, principal, project.id) : null;
+    const [project, role] = await Promise.all([
+      deps.db.project.findUnique({ where: { id: principal.projectId }, select: PROJECT_SELECT }),
+      roleOn(deps, principal, principal.projectId),
+    ]);
     return project && role ? [{ ...project, role }] : [];
   }
   return [];
@@ -55,7 +63,7 @@ export const projectRoutes = (deps: ApiDeps): FastifyPluginAsyncZod =>
         const p = request.principal;
         if (p.kind === "token" && !p.instanceAdmin) throw forbidden("a token scoped to a project cannot create projects");
         try {
-          const created = await createProjectAs(deps.db, { ...request.body, actor: actorOf(request), actorUserId: actorUserIdOf(request), ip: clientIp(request) });
+          const created = await createProjectAs(deps.db, { ...request.body, ...auditActor(request) });
           return reply.status(201).send(toJson(created, "admin"));
         } catch (err) {
           if (err instanceof Prisma.PrismaClientKnownRequestError && err.code === "P2002") throw conflict(`project "${request.body.name}" already exists`);

@@ -3,7 +3,7 @@ import { z } from "zod";
 import { conflict, deleteSecret, listSecrets, putSecret, SECRET_VALUE_LIMITS, type SecretItem } from "@trellis/engine";
 import { MAX_SECRET_NAME_LENGTH, SECRET_NAME_RE } from "@trellis/spec";
 import type { ApiDeps } from "../deps.js";
-import { access, actorOf, actorUserIdOf, clientIp, projectOf } from "../http/access.js";
+import { access, auditActor, projectOf } from "../http/access.js";
 import { errorResponses, ProjectParams } from "../http/schemas.js";
 import { iso } from "../queries/iso.js";
 
@@ -78,9 +78,7 @@ export const secretRoutes = (deps: ApiDeps): FastifyPluginAsyncZod =>
           name: request.params.name,
           value: request.body.value,
           key,
-          actor: actorOf(request),
-          actorUserId: actorUserIdOf(request),
-          ip: clientIp(request),
+          ...auditActor(request),
         });
         return reply.status(created ? 201 : 200).send(secretView(item));
       },
@@ -102,9 +100,7 @@ export const secretRoutes = (deps: ApiDeps): FastifyPluginAsyncZod =>
         await deleteSecret(deps.db, {
           projectId: projectOf(request).id,
           name: request.params.name,
-          actor: actorOf(request),
-          actorUserId: actorUserIdOf(request),
-          ip: clientIp(request),
+          ...auditActor(request),
         });
         return reply.status(204).send(null);
       },

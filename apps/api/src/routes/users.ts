@@ -2,14 +2,13 @@ import type { FastifyPluginAsyncZod } from "fastify-type-provider-zod";
 import { z } from "zod";
 import { createUser, updateUser, USER_SELECT } from "@trellis/engine";
 import type { ApiDeps } from "../deps.js";
-import { access, actorOf, actorUserIdOf, clientIp } from "../http/access.js";
+import { access, auditActor } from "../http/access.js";
 import { AuditPage, AuditQuery, errorResponses, User } from "../http/schemas.js";
 import { auditPage, userView } from "../queries/access.js";
 
 /** Accounts and the instance-wide audit log: instance admins only. */
 export const userRoutes = (deps: ApiDeps): FastifyPluginAsyncZod =>
   async (app) => {
-    const actor = (request: Parameters<typeof actorOf>[0] & { ip: string }) => ({ actor: actorOf(request), actorUserId: actorUserIdOf(request), ip: clientIp(request) });
 
     app.get(
       "/users",
@@ -29,7 +28,7 @@ export const userRoutes = (deps: ApiDeps): FastifyPluginAsyncZod =>
           response: { 201: User, ...errorResponses },
         },
       },
-      async (request, reply) => reply.status(201).send(userView(await createUser(deps.db, { ...request.body, ...actor(request) }))),
+      async (request, reply) => reply.status(201).send(userView(await createUser(deps.db, { ...request.body, ...auditActor(request) }))),
     );
 
     app.patch(
@@ -45,7 +44,7 @@ export const userRoutes = (deps: ApiDeps): FastifyPluginAsyncZod =>
           response: { 200: User, ...errorResponses },
         },
       },
-      async (request) => userView(await updateUser(deps.db, { userId: request.params.id, changes: request.body, ...actor(request) })),
+      async (request) => userView(await updateUser(deps.db, { userId: request.params.id, changes: request.body, ...auditActor(request) })),
     );
 
     app.get(

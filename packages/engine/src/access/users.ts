@@ -1,6 +1,6 @@
 import { createHash, timingSafeEqual } from "node:crypto";
 import { Prisma, type PrismaClient } from "@trellis/db";
-import { conflict, notFound, unauthenticated, validationFailed } from "../errors.js";
+import { conflict, DomainError, notFound, unauthenticated, validationFailed } from "../errors.js";
 import type { Actor } from "./api-tokens.js";
 import { recordAudit } from "./audit.js";
 import { hashPassword, passwordProblem, verifyNothing, verifyPassword } from "./passwords.js";
@@ -111,11 +111,11 @@ export async function verifyCredentials(db: PrismaClient, email: string, passwor
   return row;
 }
 
-export async function recordSignIn(db: PrismaClient, input: { user: { id: string; email: string }; method: "password" | "oidc" | "setup"; ip: string | null }): Promise<void> {
-  await db.$transaction([
-    db.user.update({ where: { id: input.user.id }, data: { lastSignInAt: new Date() } }),
-    db.auditEvent.create({ data: { action: "auth.sign_in", actor: input.user.email, actorUserId: input.user.id, target: input.user.email, details: { method: input.method }, ip: input.ip } }),
-  ]);
+export async function recordSignIn(db: PrismaClient, input: { user: { id: string; email: string }; method: "password" | "setup"; ip: string | null }): Promise<void> {
+  await db.$transaction(async (tx) => {
+    await tx.user.update({ where: { id: input.user.id }, data: { lastSignInAt: new Date() } });
+    await recordAudit(tx, { action: "auth.sign_in", actor: input.user.email, actorUserId: input.user.id, target: input.user.email, details: { method: input.method }, ip: input.ip });
+  });
 }
 
 export async function setupRequired(db: PrismaClient): Promise<boolean> {
@@ -159,7 +159,7 @@ export async function ensureAdminFromEnv(db: PrismaClient, email: string, passwo
     return "created";
   } catch (err) {
     // Two API processes starting together: the other one created it.
-    if (err instanceof Error && "code" in err && (err as { code: string }).code === "CONFLICT") return "exists";
+    if (err instanceof DomainError && err.code === "CONFLICT") return "exists";
     throw err;
   }
 }
