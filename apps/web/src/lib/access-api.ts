@@ -3,12 +3,10 @@
 import { useInfiniteQuery, useMutation, useQuery, useQueryClient, type QueryClient } from "@tanstack/react-query";
 import { apiRequest } from "./api";
 import type { ListResponse } from "./api-types";
-import type { Role } from "./access-format";
+import type { Role } from "./auth";
 import { queryKeys } from "./query-keys";
 
-// ---------------------------------------------------------------- types (the API contract of issue 8)
-
-export type { Role } from "./access-format";
+// ---------------------------------------------------------------- types (the API contract)
 
 /** An account as instance admins see it. */
 export interface AccessUser {

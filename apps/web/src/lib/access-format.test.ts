@@ -2,7 +2,6 @@ import { describe, expect, it } from "vitest";
 import {
   describeAuditAction,
   displayIp,
-  isRole,
   mlflowBaseUrl,
   normalizeSecretName,
   rolesUpTo,
@@ -14,6 +13,7 @@ import {
   tokenSnippets,
   tokenStatus,
 } from "./access-format";
+import { isRole } from "./auth";
 
 describe("roles", () => {
   it("offers only roles up to the caller's", () => {

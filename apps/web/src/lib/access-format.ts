@@ -3,17 +3,7 @@
  * status, audit-event wording, expiry choices, usage snippets and secret-name rules.
  */
 
-/** Project roles, each including the one before (the API's order). */
-export const ROLES = ["viewer", "editor", "admin"] as const;
-export type Role = (typeof ROLES)[number];
-
-export function isRole(value: unknown): value is Role {
-  return typeof value === "string" && (ROLES as readonly string[]).includes(value);
-}
-
-export function roleAtLeast(role: Role, needed: Role): boolean {
-  return ROLES.indexOf(role) >= ROLES.indexOf(needed);
-}
+import { ROLES, roleAtLeast, type Role } from "./auth";
 
 /** The roles a token may be given by someone holding `role` (a token never acts above its owner). */
 export function rolesUpTo(role: Role): Role[] {

@@ -79,15 +79,23 @@ export function oidcErrorMessage(error: string | null | undefined): string | nul
 
 export type Role = ProjectRole;
 
-const RANK: Record<Role, number> = { viewer: 0, editor: 1, admin: 2 };
+/** Project roles, each including the one before (the API's order). */
+export const ROLES = ["viewer", "editor", "admin"] as const satisfies readonly Role[];
+
+export function isRole(value: unknown): value is Role {
+  return typeof value === "string" && (ROLES as readonly string[]).includes(value);
+}
+
+export function roleAtLeast(role: Role, needed: Role): boolean {
+  return ROLES.indexOf(role) >= ROLES.indexOf(needed);
+}
 
 /** What a role allows in the UI: "edit" is the editor role or more, "admin" the admin role. */
 export type Capability = "edit" | "admin";
 
 /** Whether `role` may do `what` (no role, e.g. while it loads, may do nothing). */
 export function can(role: Role | null | undefined, what: Capability): boolean {
-  if (!role || !(role in RANK)) return false;
-  return RANK[role] >= (what === "admin" ? RANK.admin : RANK.editor);
+  return isRole(role) && roleAtLeast(role, what === "admin" ? "admin" : "editor");
 }
 
 export const ROLE_LABELS: Record<Role, string> = { viewer: "Viewer", editor: "Editor", admin: "Admin" };

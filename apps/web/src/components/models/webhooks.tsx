@@ -10,9 +10,9 @@ import { useCreateWebhook, useDeleteWebhook, useRedeliverWebhook, useWebhookDeli
 import { RelativeTime } from "../time";
 import { Button } from "../ui/button";
 import { Dialog } from "../ui/dialog";
-import { Card, CardHeader, CopyButton, EmptyState, ErrorMessage, ErrorState, Spinner, TableSkeleton } from "../ui/feedback";
+import { Card, CardHeader, CopyButton, EmptyState, ErrorMessage, ErrorState, SecretValue, ShownOnceWarning, Spinner, TableSkeleton } from "../ui/feedback";
 import { Checkbox, Field, FormFooter, fieldClass, invalidFieldClass } from "../ui/field";
-import { AlertIcon, ChevronRightIcon, PlusIcon, RefreshIcon, TrashIcon, WebhookIcon } from "../ui/icons";
+import { ChevronRightIcon, PlusIcon, RefreshIcon, TrashIcon, WebhookIcon } from "../ui/icons";
 
 const EVENT_HELP: Record<string, string> = {
   version_created: "a version is registered",
@@ -388,21 +388,13 @@ function CreateWebhookForm({ project, modelName, onCreated, onCancel }: { projec
 function SecretOnce({ created, onDone }: { created: CreatedWebhook; onDone: () => void }) {
   return (
     <div className="space-y-4" data-testid="webhook-secret">
-      <div className="flex gap-2 rounded-lg border border-amber-300 bg-amber-50 px-3.5 py-3 text-sm text-amber-900" role="alert">
-        <AlertIcon className="mt-0.5 shrink-0 text-amber-600" />
-        <p>
-          Copy the signing secret now: <strong>it is shown only this once</strong>. The receiver checks each request&apos;s HMAC-SHA256 signature with
-          it. If it is lost, delete the webhook and add it again.
-        </p>
-      </div>
+      <ShownOnceWarning>
+        Copy the signing secret now: <strong>it is shown only this once</strong>. The receiver checks each request&apos;s HMAC-SHA256 signature with it.
+        If it is lost, delete the webhook and add it again.
+      </ShownOnceWarning>
       <div>
         <p className="mb-1.5 text-sm font-medium text-slate-800">Signing secret</p>
-        <div className="flex items-center gap-2 rounded-lg bg-slate-900 py-2 pr-2 pl-3.5">
-          <code className="min-w-0 flex-1 font-mono text-[13px] break-all text-slate-100" data-testid="webhook-secret-value">
-            {created.secret}
-          </code>
-          <CopyButton text={created.secret} label="Copy secret" className="text-slate-300 hover:bg-slate-800 hover:text-white" />
-        </div>
+        <SecretValue value={created.secret} label="Copy secret" testId="webhook-secret-value" />
       </div>
       <FormFooter>
         <Button variant="primary" onClick={onDone}>

@@ -3,7 +3,8 @@
 import { Fragment, useId, useState, type FormEvent, type ReactNode } from "react";
 import { useAddMember, useChangeMemberRole, useMembers, useRemoveMember, type Member } from "@/lib/access-api";
 import { useMe } from "@/lib/queries";
-import { ROLE_HELP, type Role } from "@/lib/access-format";
+import { ROLE_HELP } from "@/lib/access-format";
+import type { Role } from "@/lib/auth";
 import { cn } from "@/lib/cn";
 import { RelativeTime } from "../time";
 import { Button } from "../ui/button";

@@ -6,7 +6,8 @@ import { useState, type ComponentType, type ReactNode, type SVGProps } from "rea
 import { ApiError } from "@/lib/api";
 import { signInHref } from "@/lib/auth";
 import type { ApiIssue } from "@/lib/api-types";
-import { ROLE_HELP, ROLES, type Role } from "@/lib/access-format";
+import { ROLE_HELP } from "@/lib/access-format";
+import { ROLES, type Role } from "@/lib/auth";
 import { cn } from "@/lib/cn";
 import { Button } from "../ui/button";
 import { ErrorMessage, ErrorState, Spinner } from "../ui/feedback";

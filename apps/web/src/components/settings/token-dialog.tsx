@@ -3,14 +3,14 @@
 import { useId, useState, type FormEvent } from "react";
 import type { CreatedToken, CreateTokenRequest } from "@/lib/access-api";
 import type { Project } from "@/lib/api-types";
-import { EXPIRY_CHOICES, ROLE_HELP, rolesUpTo, tokenSnippets, type Role } from "@/lib/access-format";
+import { EXPIRY_CHOICES, ROLE_HELP, rolesUpTo, tokenSnippets } from "@/lib/access-format";
+import type { Role } from "@/lib/auth";
 import { cn } from "@/lib/cn";
 import { formatDateTime } from "@/lib/format";
 import { Button } from "../ui/button";
 import { Dialog } from "../ui/dialog";
-import { CopyButton, Spinner } from "../ui/feedback";
+import { CopyButton, SecretValue, ShownOnceWarning, Spinner } from "../ui/feedback";
 import { Field, FormFooter, fieldClass, invalidFieldClass } from "../ui/field";
-import { AlertIcon } from "../ui/icons";
 import { FormError, issueFor, RoleBadge } from "./shared";
 
 const FIELD_PATHS = /^(name|role|project|expiresInDays)$/;
@@ -177,13 +177,9 @@ export function TokenSecret({ created }: { created: CreatedToken }) {
   const snippets = tokenSnippets({ webOrigin: origin, project: t.project, secret: created.secret, role: t.role });
   return (
     <div className="space-y-4" data-testid="token-secret">
-      <div className="flex gap-2 rounded-lg border border-amber-300 bg-amber-50 px-3.5 py-3 text-sm text-amber-900" role="alert">
-        <AlertIcon className="mt-0.5 shrink-0 text-amber-600" />
-        <p>
-          Copy the token now: <strong>you will not see it again</strong>. Trellis keeps only a hash of it. If it is lost, revoke it and create a new
-          one.
-        </p>
-      </div>
+      <ShownOnceWarning>
+        Copy the token now: <strong>you will not see it again</strong>. Trellis keeps only a hash of it. If it is lost, revoke it and create a new one.
+      </ShownOnceWarning>
       <div>
         <p className="mb-1.5 flex flex-wrap items-center gap-x-2 gap-y-1 text-sm font-medium text-slate-800">
           <span className="break-all">{t.name}</span>
@@ -191,12 +187,7 @@ export function TokenSecret({ created }: { created: CreatedToken }) {
           {t.project ? <span className="font-mono text-xs font-normal text-slate-500">{t.project}</span> : null}
           <span className="text-xs font-normal text-slate-500">{t.expiresAt ? `expires ${formatDateTime(t.expiresAt)}` : "never expires"}</span>
         </p>
-        <div className="flex items-center gap-2 rounded-lg bg-slate-900 py-2 pr-2 pl-3.5">
-          <code className="min-w-0 flex-1 font-mono text-[13px] break-all text-slate-100" data-testid="token-secret-value">
-            {created.secret}
-          </code>
-          <CopyButton text={created.secret} label="Copy token" className="shrink-0 text-slate-300 hover:bg-slate-800 hover:text-white" />
-        </div>
+        <SecretValue value={created.secret} label="Copy token" testId="token-secret-value" />
       </div>
       <div className="space-y-3">
         <p className="text-sm font-medium text-slate-800">Use it</p>

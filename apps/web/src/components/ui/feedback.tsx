@@ -194,6 +194,28 @@ export function CodeSnippet({ code }: { code: string }) {
   );
 }
 
+/** The warning above a secret the server shows only once (a token, a webhook's signing key). */
+export function ShownOnceWarning({ children }: { children: ReactNode }) {
+  return (
+    <div className="flex gap-2 rounded-lg border border-amber-300 bg-amber-50 px-3.5 py-3 text-sm text-amber-900" role="alert">
+      <AlertIcon className="mt-0.5 shrink-0 text-amber-600" />
+      <p>{children}</p>
+    </div>
+  );
+}
+
+/** A secret value with a copy button, on the dark code background. */
+export function SecretValue({ value, label, testId }: { value: string; label: string; testId: string }) {
+  return (
+    <div className="flex items-center gap-2 rounded-lg bg-slate-900 py-2 pr-2 pl-3.5">
+      <code className="min-w-0 flex-1 font-mono text-[13px] break-all text-slate-100" data-testid={testId}>
+        {value}
+      </code>
+      <CopyButton text={value} label={label} className="shrink-0 text-slate-300 hover:bg-slate-800 hover:text-white" />
+    </div>
+  );
+}
+
 export function TableSkeleton({ rows = 6 }: { rows?: number }) {
   return (
     <div className="divide-y divide-slate-100" aria-busy="true" aria-label="Loading">
