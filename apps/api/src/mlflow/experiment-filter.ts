@@ -15,7 +15,7 @@
  * Keywords are case-insensitive. OR, parentheses and IN are rejected with a message, as MLflow
  * does for experiments.
  */
-import { Cursor, fail, NUMERIC_OPS, STRING_OPS, SYMBOLS, SyntaxFailure } from "./filter-cursor.js";
+import { Cursor, fail, NUMERIC_OPS, parseField, STRING_OPS, SYMBOLS, SyntaxFailure, type FieldRules } from "./filter-cursor.js";
 
 export type ExperimentAttribute = "name" | "creation_time" | "last_update_time";
 export type ExperimentOrderKey = ExperimentAttribute | "experiment_id";
@@ -36,34 +36,15 @@ export type Parsed<T> = { ok: true; value: T } | { ok: false; message: string };
 const FILTER_ATTRIBUTES: readonly ExperimentAttribute[] = ["name", "creation_time", "last_update_time"];
 const ORDER_KEYS: readonly ExperimentOrderKey[] = ["name", "experiment_id", "creation_time", "last_update_time"];
 
-type Field = { kind: "attribute"; key: string } | { kind: "tag"; key: string };
-
-function parseField(c: Cursor, allowed: readonly string[], what: string): Field {
-  if (c.text[c.pos] === "(") fail("parentheses are not supported in experiment filters; combine conditions with AND");
-  const head = c.read(/[A-Za-z_][A-Za-z0-9_]*/);
-  if (head === null) return fail(`expected ${what}, got ${c.peek()}`);
-  const lower = head.toLowerCase();
-  if (c.text[c.pos] === ".") {
-    c.pos++;
-    if (lower === "tag" || lower === "tags") {
-      const ch = c.text[c.pos];
-      const key = ch === "`" || ch === '"' ? c.quoted() : c.read(/[A-Za-z0-9_.\-/:]+/);
-      if (key === null || key === "") return fail(`expected a tag key after '${head}.'`);
-      return { kind: "tag", key };
-    }
-    if (lower === "attribute" || lower === "attributes") {
-      const key = c.read(/[A-Za-z_][A-Za-z0-9_]*/);
-      if (key === null) return fail(`expected an attribute after '${head}.'`);
-      return { kind: "attribute", key: checkAttribute(key.toLowerCase(), allowed) };
-    }
-    return fail(`invalid entity '${head}': experiments can be searched by attributes (${allowed.join(", ")}) and tags.<key>`);
-  }
-  return { kind: "attribute", key: checkAttribute(lower, allowed) };
-}
-
-function checkAttribute(key: string, allowed: readonly string[]): string {
-  if (!allowed.includes(key)) fail(`invalid attribute key '${key}': valid attributes are ${allowed.join(", ")}`);
-  return key;
+/** Experiment filters' wording, for `allowed` attributes. */
+function experimentFields(allowed: readonly string[], expected: string): FieldRules {
+  return {
+    keys: allowed,
+    where: "in experiment filters",
+    expected,
+    invalidEntity: (head) => `invalid entity '${head}': experiments can be searched by attributes (${allowed.join(", ")}) and tags.<key>`,
+    invalidKey: (key) => `invalid attribute key '${key}': valid attributes are ${allowed.join(", ")}`,
+  };
 }
 
 function parseOp(c: Cursor, field: string): ExperimentOp {
@@ -80,7 +61,7 @@ function parseOp(c: Cursor, field: string): ExperimentOp {
 }
 
 function parseClause(c: Cursor): ExperimentClause {
-  const field = parseField(c, FILTER_ATTRIBUTES, "an attribute (name, creation_time, last_update_time) or tags.<key>");
+  const field = parseField(c, experimentFields(FILTER_ATTRIBUTES, "an attribute (name, creation_time, last_update_time) or tags.<key>"));
   const shown = field.kind === "tag" ? `tags.${field.key}` : field.key;
   c.skipSpace();
   const op = parseOp(c, shown);
@@ -138,7 +119,7 @@ export function parseExperimentOrderBy(text: string): Parsed<ExperimentOrder> {
   return attempt(() => {
     const c = new Cursor(text);
     c.skipSpace();
-    const field = parseField(c, ORDER_KEYS, "an attribute to order by (name, experiment_id, creation_time, last_update_time)");
+    const field = parseField(c, experimentFields(ORDER_KEYS, "an attribute to order by (name, experiment_id, creation_time, last_update_time)"));
     if (field.kind === "tag") fail(`invalid order_by entity 'tags': experiments can be ordered by ${ORDER_KEYS.join(", ")}`);
     c.skipSpace();
     let desc = false;

@@ -12,6 +12,44 @@ export const fail = (message: string): never => {
   throw new SyntaxFailure(message);
 };
 
+/** A filter's left-hand side: an attribute (`name`, `attributes.name`) or a tag (`tags.<key>`). */
+export type Field = { kind: "attribute"; key: string } | { kind: "tag"; key: string };
+
+/** What a filter accepts and how it words refusals (experiments and the registry differ). */
+export interface FieldRules {
+  keys: readonly string[];
+  /** Completes "parentheses are not supported …". */
+  where: string;
+  /** What was expected when no name is there. */
+  expected: string;
+  invalidEntity: (head: string) => string;
+  invalidKey: (key: string) => string;
+}
+
+export function parseField(c: Cursor, rules: FieldRules): Field {
+  if (c.text[c.pos] === "(") fail(`parentheses are not supported ${rules.where}; combine conditions with AND`);
+  const head = c.read(/[A-Za-z_][A-Za-z0-9_]*/);
+  if (head === null) return fail(`expected ${rules.expected}, got ${c.peek()}`);
+  const lower = head.toLowerCase();
+  const checked = (key: string) => (rules.keys.includes(key) ? key : fail(rules.invalidKey(key)));
+  if (c.text[c.pos] === ".") {
+    c.pos++;
+    if (lower === "tag" || lower === "tags") {
+      const ch = c.text[c.pos];
+      const key = ch === "`" || ch === '"' ? c.quoted() : c.read(/[A-Za-z0-9_.\-/:]+/);
+      if (key === null || key === "") return fail(`expected a tag key after '${head}.'`);
+      return { kind: "tag", key };
+    }
+    if (lower === "attribute" || lower === "attributes") {
+      const key = c.read(/[A-Za-z_][A-Za-z0-9_]*/);
+      if (key === null) return fail(`expected an attribute after '${head}.'`);
+      return { kind: "attribute", key: checked(key.toLowerCase()) };
+    }
+    return fail(rules.invalidEntity(head));
+  }
+  return { kind: "attribute", key: checked(lower) };
+}
+
 export class Cursor {
   pos = 0;
   constructor(readonly text: string) {}

@@ -1,5 +1,5 @@
 import { checkLikePattern, type Parsed } from "./experiment-filter.js";
-import { Cursor, fail, NUMERIC_OPS, STRING_OPS, SYMBOLS, SyntaxFailure } from "./filter-cursor.js";
+import { Cursor, fail, NUMERIC_OPS, parseField, STRING_OPS, SYMBOLS, SyntaxFailure, type FieldRules } from "./filter-cursor.js";
 
 /**
  * MLflow's model registry search language (SearchModelUtils / SearchModelVersionUtils), as
@@ -46,34 +46,16 @@ export const MODEL_VERSION_FILTER: FilterSpec = {
 const ID_OPS = ["=", "!=", "IN", "NOT IN"] as const;
 const OPS_BY_TYPE: Record<FieldType, readonly string[]> = { string: STRING_OPS, id: ID_OPS, number: NUMERIC_OPS };
 
-type Field = { kind: "attribute"; key: string } | { kind: "tag"; key: string };
-
-function parseField(c: Cursor, spec: FilterSpec, keys: readonly string[]): Field {
-  if (c.text[c.pos] === "(") fail(`parentheses are not supported when searching ${spec.what}; combine conditions with AND`);
-  const head = c.read(/[A-Za-z_][A-Za-z0-9_]*/);
-  if (head === null) return fail(`expected ${keys.join(", ")} or tags.<key>, got ${c.peek()}`);
-  const lower = head.toLowerCase();
-  if (c.text[c.pos] === ".") {
-    c.pos++;
-    if (lower === "tag" || lower === "tags") {
-      const ch = c.text[c.pos];
-      const key = ch === "`" || ch === '"' ? c.quoted() : c.read(/[A-Za-z0-9_.\-/:]+/);
-      if (key === null || key === "") return fail(`expected a tag key after '${head}.'`);
-      return { kind: "tag", key };
-    }
-    if (lower === "attribute" || lower === "attributes") {
-      const key = c.read(/[A-Za-z_][A-Za-z0-9_]*/);
-      if (key === null) return fail(`expected an attribute after '${head}.'`);
-      return { kind: "attribute", key: checkKey(key.toLowerCase(), spec, keys) };
-    }
-    return fail(`invalid entity '${head}': ${spec.what} can be searched by ${keys.join(", ")} and tags.<key>`);
-  }
-  return { kind: "attribute", key: checkKey(lower, spec, keys) };
-}
-
-function checkKey(key: string, spec: FilterSpec, keys: readonly string[]): string {
-  if (!keys.includes(key)) fail(`invalid attribute key '${key}': ${spec.what} can be searched by ${keys.join(", ")} and tags.<key>`);
-  return key;
+/** The registry's wording, for the spec's `keys`. */
+function registryFields(spec: FilterSpec, keys: readonly string[]): FieldRules {
+  const searchable = `${spec.what} can be searched by ${keys.join(", ")} and tags.<key>`;
+  return {
+    keys,
+    where: `when searching ${spec.what}`,
+    expected: `${keys.join(", ")} or tags.<key>`,
+    invalidEntity: (head) => `invalid entity '${head}': ${searchable}`,
+    invalidKey: (key) => `invalid attribute key '${key}': ${searchable}`,
+  };
 }
 
 function parseOp(c: Cursor, field: string): string {
@@ -115,7 +97,7 @@ function parseList(c: Cursor, field: string): string[] {
 
 function parseClause(c: Cursor, spec: FilterSpec): RegistryClause {
   const keys = Object.keys(spec.attributes);
-  const field = parseField(c, spec, keys);
+  const field = parseField(c, registryFields(spec, keys));
   const shown = field.kind === "tag" ? `tags.${field.key}` : field.key;
   const type: FieldType = field.kind === "tag" ? "string" : spec.attributes[field.key]!;
   c.skipSpace();
