@@ -56,7 +56,7 @@ export function issuePath(p: ApiIssue["path"]): string {
 export function errorLines(err: unknown): string[] {
   if (err instanceof ApiError) {
     const lines = [err.message];
-    if (err.status === 401) lines.push("  set TRELLIS_TOKEN to an API token (web UI: Account → API tokens)");
+    if (err.status === 401) lines.push("  set TRELLIS_TOKEN to an API token (web UI: Account → Personal API tokens)");
     for (const issue of err.issues) {
       const where = issuePath(issue.path);
       lines.push(where ? `  ${where}: ${issue.message}` : `  ${issue.message}`);

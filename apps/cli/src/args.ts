@@ -38,10 +38,10 @@ commands:
 options:
   --api URL                      Trellis API (env TRELLIS_API_URL, default http://localhost:4000)
   --project NAME                 project (env TRELLIS_PROJECT, default "default")
+  -h, --help                     show this text
 
-Authentication: set TRELLIS_TOKEN to an API token (web UI: Account → API tokens, or a
-project's Settings → API tokens).
-  -h, --help                     show this text`;
+authentication: set TRELLIS_TOKEN to an API token (web UI: Account → Personal API tokens,
+or a project's Settings → API tokens).`;
 
 /** Flags that take a value, per command ("*" = every command). */
 const VALUE_FLAGS: Record<string, string[]> = {

@@ -98,7 +98,7 @@ describe("trellis push", () => {
     const c = cli();
     await pipelineDir("anonymous", "name: anonymous\nsteps:\n  a:\n    run: echo hi\n");
     expect(await main(["push", path.join(work, "anonymous"), "--api", apiUrl, "--project", project], { ...c.io, env: {} })).toBe(1);
-    expect(c.stderr()).toBe("sign in, or send an API token as Authorization: Bearer <token>\n  set TRELLIS_TOKEN to an API token (web UI: Account → API tokens)\n");
+    expect(c.stderr()).toBe("sign in, or send an API token as Authorization: Bearer <token>\n  set TRELLIS_TOKEN to an API token (web UI: Account → Personal API tokens)\n");
   });
 });
 

@@ -4,7 +4,6 @@ import Link from "next/link";
 import type { ReactNode } from "react";
 import { ApiError } from "@/lib/api";
 import { useProject } from "@/lib/queries";
-import { useHydrated } from "@/lib/use-hydrated";
 
 /**
  * Every page of a project: when the API says the project does not exist (which is also its answer
@@ -13,8 +12,7 @@ import { useHydrated } from "@/lib/use-hydrated";
  */
 export function ProjectGate({ project, children }: { project: string; children: ReactNode }) {
   const { error } = useProject(project);
-  const hydrated = useHydrated();
-  if (hydrated && error instanceof ApiError && error.isNotFound) return <ProjectNotFound project={project} />;
+  if (error instanceof ApiError && error.isNotFound) return <ProjectNotFound project={project} />;
   return <>{children}</>;
 }
 

@@ -8,7 +8,6 @@ import { cn } from "@/lib/cn";
 import { projectPath } from "@/lib/route-params";
 import { useProjects } from "@/lib/queries";
 import { useDismiss } from "@/lib/use-dismiss";
-import { useHydrated } from "@/lib/use-hydrated";
 import { RoleBadge } from "./role-badge";
 import { CheckIcon, ChevronDownIcon } from "./ui/icons";
 import { Spinner } from "./ui/feedback";
@@ -25,9 +24,7 @@ export function ProjectSwitcher({ project, section }: { project: string | null; 
   useDismiss(open, rootRef, setOpen);
 
   const projects = data?.items ?? [];
-  // Shared with the page, which may hydrate first (see useHydrated).
-  const hydrated = useHydrated();
-  const current = hydrated ? projects.find((p) => p.name === project) : undefined;
+  const current = projects.find((p) => p.name === project);
 
   return (
     <div ref={rootRef} className="relative min-w-0">

@@ -1,7 +1,7 @@
 "use client";
 
 import { useRouter } from "next/navigation";
-import type { FormEvent } from "react";
+import type { FormEvent, ReactNode } from "react";
 import { useId, useMemo, useRef, useState } from "react";
 import { ApiError } from "@/lib/api";
 import type { ApiIssue, JsonValue, ParamSpec } from "@/lib/api-types";
@@ -152,6 +152,63 @@ export function ParamInput({
 }
 
 /** Placeholder for the form while the pipeline version's params load. */
+/**
+ * One param of a generated form: its label and input (side by side for a boolean), anything
+ * `extra` the caller adds under the input, then its error and description.
+ */
+export function ParamFieldRow({
+  field,
+  inputId,
+  value,
+  error,
+  onChange,
+  onBlur,
+  extra,
+}: {
+  field: ParamField;
+  inputId: string;
+  value: RawValue | undefined;
+  error: string | undefined;
+  onChange: (value: RawValue) => void;
+  onBlur: () => void;
+  extra?: ReactNode;
+}) {
+  const descId = field.spec.description ? `${inputId}-desc` : undefined;
+  const errId = error ? `${inputId}-err` : undefined;
+  const describedBy = [errId, descId].filter(Boolean).join(" ") || undefined;
+  const label = <ParamLabel field={field} inputId={inputId} />;
+  const input = <ParamInput field={field} value={value} error={error} onChange={onChange} onBlur={onBlur} inputId={inputId} describedBy={describedBy} />;
+  return (
+    <div data-param={field.name}>
+      {field.control === "boolean" ? (
+        <div className="flex items-center justify-between gap-4">
+          {label}
+          {input}
+        </div>
+      ) : (
+        <>
+          <div className="mb-1.5">{label}</div>
+          {input}
+        </>
+      )}
+      {extra}
+      {error ? (
+        <p id={errId} className="mt-1.5 flex items-center gap-1 text-xs font-medium text-red-600">
+          <AlertIcon className="shrink-0" /> {error}
+        </p>
+      ) : null}
+      {field.spec.description ? (
+        <p id={descId} className="mt-1 text-xs text-slate-500">
+          {field.spec.description}
+        </p>
+      ) : null}
+      {!field.required && (field.control === "number" || field.control === "integer" || field.control === "json") ? (
+        <p className="mt-0.5 text-[11px] text-slate-400">Leave empty to use the default.</p>
+      ) : null}
+    </div>
+  );
+}
+
 export function StartRunFormSkeleton() {
   return (
     <div className="space-y-4" aria-busy="true">
@@ -307,58 +364,17 @@ export function StartRunForm({
           This pipeline version has no parameters.
         </p>
       ) : (
-        fields.map((field) => {
-          const inputId = `${baseId}-${field.name}`;
-          const error = clientErrors[field.name] || serverFieldErrors[field.name] || undefined;
-          const descId = field.spec.description ? `${inputId}-desc` : undefined;
-          const errId = error ? `${inputId}-err` : undefined;
-          const describedBy = [errId, descId].filter(Boolean).join(" ") || undefined;
-          const labelEl = <ParamLabel field={field} inputId={inputId} />;
-          return (
-            <div key={field.name} data-param={field.name}>
-              {field.control === "boolean" ? (
-                <div className="flex items-center justify-between gap-4">
-                  {labelEl}
-                  <ParamInput
-                    field={field}
-                    value={values[field.name]}
-                    error={error}
-                    onChange={(v) => setValue(field.name, v)}
-                    onBlur={() => undefined}
-                    inputId={inputId}
-                    describedBy={describedBy}
-                  />
-                </div>
-              ) : (
-                <>
-                  <div className="mb-1.5">{labelEl}</div>
-                  <ParamInput
-                    field={field}
-                    value={values[field.name]}
-                    error={error}
-                    onChange={(v) => setValue(field.name, v)}
-                    onBlur={() => validateOne(field)}
-                    inputId={inputId}
-                    describedBy={describedBy}
-                  />
-                </>
-              )}
-              {error ? (
-                <p id={errId} className="mt-1.5 flex items-center gap-1 text-xs font-medium text-red-600">
-                  <AlertIcon className="shrink-0" /> {error}
-                </p>
-              ) : null}
-              {field.spec.description ? (
-                <p id={descId} className="mt-1 text-xs text-slate-500">
-                  {field.spec.description}
-                </p>
-              ) : null}
-              {!field.required && (field.control === "number" || field.control === "integer" || field.control === "json") ? (
-                <p className="mt-0.5 text-[11px] text-slate-400">Leave empty to use the default.</p>
-              ) : null}
-            </div>
-          );
-        })
+        fields.map((field) => (
+          <ParamFieldRow
+            key={field.name}
+            field={field}
+            inputId={`${baseId}-${field.name}`}
+            value={values[field.name]}
+            error={clientErrors[field.name] || serverFieldErrors[field.name] || undefined}
+            onChange={(v) => setValue(field.name, v)}
+            onBlur={() => validateOne(field)}
+          />
+        ))
       )}
 
       <div className="space-y-4 border-t border-slate-100 pt-5">

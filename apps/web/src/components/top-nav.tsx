@@ -7,7 +7,6 @@ import { isAuthPage } from "@/lib/auth";
 import { cn } from "@/lib/cn";
 import { useProjectRole } from "@/lib/project-role";
 import { useProjects } from "@/lib/queries";
-import { useHydrated } from "@/lib/use-hydrated";
 import { decodeParam, projectPath } from "@/lib/route-params";
 import { ProjectSwitcher, type ProjectSection } from "./project-switcher";
 import { CalendarIcon, FlaskIcon, ModelIcon, PipelineIcon, RunsIcon, ServerIcon, SettingsIcon, TrellisLogo } from "./ui/icons";
@@ -24,13 +23,11 @@ function AppNav({ pathname }: { pathname: string }) {
   const params = useParams<{ project?: string }>();
   const routeProject = params.project ? decodeParam(params.project) : null;
   const projects = useProjects();
-  // The project list is shared with the page, which may hydrate first (see useHydrated).
-  const hydrated = useHydrated();
   // Pages outside a project (home, workers, account) keep the project the user came from (the
   // nav outlives navigations); before any, the first project the user can see.
   const [lastProject, setLastProject] = useState<string | null>(routeProject);
   if (routeProject && routeProject !== lastProject) setLastProject(routeProject);
-  const project = routeProject ?? lastProject ?? (hydrated ? projects.data?.items[0]?.name : undefined) ?? null;
+  const project = routeProject ?? lastProject ?? projects.data?.items[0]?.name ?? null;
   const access = useProjectRole(project);
   const isAdmin = access.can("admin");
 

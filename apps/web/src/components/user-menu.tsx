@@ -8,7 +8,6 @@ import { cn } from "@/lib/cn";
 import { useMe } from "@/lib/queries";
 import { projectPath } from "@/lib/route-params";
 import { useDismiss } from "@/lib/use-dismiss";
-import { useHydrated } from "@/lib/use-hydrated";
 import { Spinner } from "./ui/feedback";
 import { ServerIcon, SettingsIcon, ShieldIcon, SignOutIcon, UserIcon } from "./ui/icons";
 
@@ -40,10 +39,7 @@ function MenuLink({ href, icon, children, className, onNavigate }: { href: strin
  * project's settings (`settingsProject`: the current project, when the user administers it).
  */
 export function UserMenu({ settingsProject }: { settingsProject: string | null }) {
-  const query = useMe();
-  // Shared with the page, which may hydrate first (see useHydrated).
-  const hydrated = useHydrated();
-  const me = hydrated ? query.data : undefined;
+  const me = useMe().data;
   const [open, setOpen] = useState(false);
   const [signingOut, setSigningOut] = useState(false);
   const rootRef = useRef<HTMLDivElement>(null);

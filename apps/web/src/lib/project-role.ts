@@ -3,7 +3,6 @@
 import type { ProjectRole } from "./api-types";
 import { can, type Capability } from "./auth";
 import { useProject } from "./queries";
-import { useHydrated } from "./use-hydrated";
 
 export interface ProjectAccess {
   /** The caller's role; null while it loads or when the project cannot be read. */
@@ -19,9 +18,6 @@ export interface ProjectAccess {
  * no project (nothing is allowed).
  */
 export function useProjectRole(project: string | null): ProjectAccess {
-  const { data } = useProject(project ?? "", project !== null);
-  // The role is shared by the top bar and the page, which hydrate at different times.
-  const hydrated = useHydrated();
-  const role = hydrated ? (data?.role ?? null) : null;
+  const role = useProject(project ?? "", project !== null).data?.role ?? null;
   return { role, can: (what) => can(role, what) };
 }

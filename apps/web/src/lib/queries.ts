@@ -8,6 +8,7 @@ import {
   useQuery,
   useQueryClient,
   type QueryClient,
+  type UseQueryResult,
 } from "@tanstack/react-query";
 import { api } from "./api";
 import type {
@@ -36,6 +37,7 @@ import type {
 } from "./api-types";
 import { isActiveRunStatus } from "./api-types";
 import { queryKeys } from "./query-keys";
+import { useHydrated } from "./use-hydrated";
 
 /** Workers page refresh interval. */
 export const WORKERS_POLL_MS = 2000;
@@ -45,22 +47,35 @@ export const RUN_POLL_MS = 1000;
 export const RUN_LIST_POLL_MS = 3000;
 export const RUNS_PAGE_SIZE = 50;
 
+/**
+ * The projects list, a project's detail and who is signed in are read by the top bar and by the
+ * page, which hydrate at different times: the query can answer between the two. Until this
+ * component has hydrated it reads as still loading, so it renders what the server did and React
+ * keeps the server's HTML.
+ */
+function untilHydrated<T>(result: UseQueryResult<T>, hydrated: boolean): UseQueryResult<T> {
+  if (hydrated) return result;
+  return { ...result, data: undefined, error: null, status: "pending", isPending: true, isLoading: true, isSuccess: false, isError: false } as UseQueryResult<T>;
+}
+
 export function useProjects() {
-  return useQuery({
+  const result = useQuery({
     queryKey: queryKeys.projects(),
     queryFn: ({ signal }) => api.listProjects(signal),
     staleTime: 60_000,
   });
+  return untilHydrated(result, useHydrated());
 }
 
 /** The project and the caller's role on it (404 when the caller cannot see it). */
 export function useProject(project: string, enabled = true) {
-  return useQuery({
+  const result = useQuery({
     queryKey: queryKeys.projectDetail(project),
     queryFn: ({ signal }) => api.getProject(project, signal),
     staleTime: 30_000,
     enabled,
   });
+  return untilHydrated(result, useHydrated());
 }
 
 export function useCreateProject() {
@@ -86,11 +101,12 @@ export function useAuthStatus() {
 
 /** Who is signed in (a 401 sends the browser to the sign-in page). */
 export function useMe() {
-  return useQuery({
+  const result = useQuery({
     queryKey: queryKeys.me(),
     queryFn: ({ signal }) => api.me(signal),
     staleTime: 30_000,
   });
+  return untilHydrated(result, useHydrated());
 }
 
 export function usePipelines(project: string) {

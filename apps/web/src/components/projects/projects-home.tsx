@@ -3,7 +3,6 @@
 import Link from "next/link";
 import { useState } from "react";
 import { useProjects } from "@/lib/queries";
-import { useHydrated } from "@/lib/use-hydrated";
 import { projectPath } from "@/lib/route-params";
 import { PageContainer, PageHeader } from "../page-header";
 import { RoleBadge } from "../role-badge";
@@ -15,10 +14,7 @@ import { NewProjectDialog } from "./new-project-dialog";
 
 /** The home page: the projects the user can see (the API lists no others), with the user's role in each. */
 export function ProjectsHome() {
-  const query = useProjects();
-  // The top bar reads the same queries and may hydrate first: until this part has, it shows what the server did.
-  const hydrated = useHydrated();
-  const projects = hydrated ? query : { isPending: true as const, error: null, data: undefined, refetch: query.refetch };
+  const projects = useProjects();
   const [newOpen, setNewOpen] = useState(false);
   const items = projects.data?.items ?? [];
 

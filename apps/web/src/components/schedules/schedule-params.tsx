@@ -2,8 +2,7 @@
 
 import type { ParamField, RawValue } from "@/lib/param-form";
 import { SCHEDULE_TEMPLATES, insertAt } from "@/lib/schedules";
-import { ParamInput, ParamLabel } from "../start-run-form";
-import { AlertIcon } from "../ui/icons";
+import { ParamFieldRow } from "../start-run-form";
 
 /**
  * The pipeline's params, generated from its param schema like the start-run form. String params
@@ -35,70 +34,44 @@ export function ScheduleParams({
     <div className="space-y-4">
       {fields.map((field) => {
         const inputId = `${id}-param-${field.name}`;
-        const error = errors[field.name] || undefined;
-        const descId = field.spec.description ? `${inputId}-desc` : undefined;
-        const label = <ParamLabel field={field} inputId={inputId} />;
-        const input = (
-          <ParamInput
+        const templates =
+          field.control === "string" ? (
+            <div className="mt-1.5 flex flex-wrap items-center gap-1 text-[11px] text-slate-500">
+              <span>Insert:</span>
+              {SCHEDULE_TEMPLATES.map((t) => (
+                <button
+                  key={t.key}
+                  type="button"
+                  title={`${t.text} — ${t.help}`}
+                  aria-label={`Insert ${t.text} into ${field.name}`}
+                  onClick={() => {
+                    const el = document.getElementById(inputId) as HTMLInputElement | null;
+                    const current = typeof values[field.name] === "string" ? (values[field.name] as string) : "";
+                    const next = insertAt(current, t.text, el?.selectionStart ?? null, el?.selectionEnd ?? null);
+                    onChange(field.name, next.value);
+                    requestAnimationFrame(() => {
+                      el?.focus();
+                      el?.setSelectionRange(next.caret, next.caret);
+                    });
+                  }}
+                  className="rounded bg-indigo-50 px-1.5 py-0.5 font-mono text-indigo-700 ring-1 ring-indigo-100 ring-inset hover:bg-indigo-100"
+                >
+                  {t.label}
+                </button>
+              ))}
+            </div>
+          ) : null;
+        return (
+          <ParamFieldRow
+            key={field.name}
             field={field}
+            inputId={inputId}
             value={values[field.name]}
-            error={error}
+            error={errors[field.name] || undefined}
             onChange={(v) => onChange(field.name, v)}
             onBlur={() => onBlur(field)}
-            inputId={inputId}
-            describedBy={descId}
+            extra={templates}
           />
-        );
-        return (
-          <div key={field.name} data-param={field.name}>
-            {field.control === "boolean" ? (
-              <div className="flex items-center justify-between gap-4">
-                {label}
-                {input}
-              </div>
-            ) : (
-              <>
-                <div className="mb-1.5">{label}</div>
-                {input}
-              </>
-            )}
-            {field.control === "string" ? (
-              <div className="mt-1.5 flex flex-wrap items-center gap-1 text-[11px] text-slate-500">
-                <span>Insert:</span>
-                {SCHEDULE_TEMPLATES.map((t) => (
-                  <button
-                    key={t.key}
-                    type="button"
-                    title={`${t.text} — ${t.help}`}
-                    aria-label={`Insert ${t.text} into ${field.name}`}
-                    onClick={() => {
-                      const el = document.getElementById(inputId) as HTMLInputElement | null;
-                      const current = typeof values[field.name] === "string" ? (values[field.name] as string) : "";
-                      const next = insertAt(current, t.text, el?.selectionStart ?? null, el?.selectionEnd ?? null);
-                      onChange(field.name, next.value);
-                      requestAnimationFrame(() => {
-                        el?.focus();
-                        el?.setSelectionRange(next.caret, next.caret);
-                      });
-                    }}
-                    className="rounded bg-indigo-50 px-1.5 py-0.5 font-mono text-indigo-700 ring-1 ring-indigo-100 ring-inset hover:bg-indigo-100"
-                  >
-                    {t.label}
-                  </button>
-                ))}
-              </div>
-            ) : null}
-            {error ? (
-              <p className="mt-1.5 flex items-center gap-1 text-xs font-medium text-red-600" role="alert">
-                <AlertIcon className="shrink-0" /> {error}
-              </p>
-            ) : null}
-            {field.spec.description ? (
-              <p id={descId} className="mt-1 text-xs text-slate-500">
-                {field.spec.description}
-              </p>
-            ) : null}
-          </div>
         );
       })}
     </div>
